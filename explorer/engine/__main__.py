@@ -1,0 +1,47 @@
+"""`python -m explorer.engine`: serve a GGUF model over the Chat Completions API."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m explorer.engine",
+        description="An OpenAI-compatible server for a local GGUF model (default: the bundled Gemma 3 270M).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--model", default=os.environ.get("EXPLORER_MODEL"), help="path to a GGUF file (env EXPLORER_MODEL)")
+    parser.add_argument("--model-id", default=None, help="the id clients send as `model` (default: the file name)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("EXPLORER_THREADS", "2")))
+    parser.add_argument("--max-waiting", type=int, default=64, help="requests that may wait before 429")
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from .model import LlamaModel, ModelSettings, default_model_path
+    from .server import create_app
+    from .service import Engine
+
+    path = args.model or str(default_model_path())
+    if not os.path.exists(path):
+        print(f"error: no model file at {path}", file=sys.stderr)
+        return 2
+    engine = Engine(
+        LlamaModel(ModelSettings(path=path, n_threads=args.threads)),
+        model_id=args.model_id,
+        max_waiting=args.max_waiting,
+    )
+    print(f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1", flush=True)
+    try:
+        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="warning", access_log=False)
+    finally:
+        engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

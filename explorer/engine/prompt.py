@@ -1,0 +1,93 @@
+"""Turning a messages array into the text a model reads.
+
+A base model (like the bundled Gemma 3 270M) has no chat template: it only
+continues text. So the messages become a plain transcript, one turn per line,
+ending with an open "Assistant:" turn; generation stops where the model starts
+the next turn on its own. A GGUF with a chat template gets that template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..api import Message
+
+__all__ = ["RenderedPrompt", "render_transcript", "render_template", "TURN_LABELS"]
+
+TURN_LABELS = {
+    "system": "System",
+    "developer": "Developer",
+    "user": "User",
+    "assistant": "Assistant",
+    "tool": "Tool",
+}
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    text: str  # what the model reads (without BOS, which the tokenizer adds)
+    stops: tuple[str, ...]  # where a turn ends: internal stop sequences, never returned
+    # Only a template's own markup may become control tokens; in a plain
+    # transcript, "<bos>" typed by a learner stays text.
+    parse_special: bool = False
+
+
+def _text(content: object) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:  # content parts: only text reaches a text model
+        if getattr(part, "type", None) == "text":
+            parts.append(part.text)
+        else:
+            parts.append(f"[{part.type} omitted: this model reads text only]")
+    return "\n".join(parts)
+
+
+def _turn(message: Message) -> str:
+    label = TURN_LABELS[message.role]
+    name = getattr(message, "name", None)
+    if name:
+        label = f"{label} ({name})"
+    body = _text(message.content)
+    if message.role == "assistant" and message.tool_calls:
+        calls = "; ".join(f"{c.function.name}({c.function.arguments})" for c in message.tool_calls)
+        body = (body + "\n" if body else "") + f"[calls {calls}]"
+    if message.role == "tool":
+        label = f"{label} ({message.tool_call_id})"
+    return f"{label}: {body}"
+
+
+def render_transcript(messages: Sequence[Message]) -> RenderedPrompt:
+    """Messages as a plain transcript with an open assistant turn."""
+    lines = [_turn(m) for m in messages]
+    lines.append("Assistant:")
+    stops = tuple(f"\n{label}:" for label in TURN_LABELS.values())
+    return RenderedPrompt("\n".join(lines), stops)
+
+
+def render_template(
+    template: str, messages: Sequence[Message], bos_token: str, eos_token: str
+) -> RenderedPrompt:
+    """Messages through the model's own Jinja chat template (as llama.cpp's server does)."""
+    import jinja2.sandbox  # imported here: only models with a template need it
+
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+
+    def raise_exception(message: str) -> None:
+        raise ValueError(f"the model's chat template refused the messages: {message}")
+
+    env.globals["raise_exception"] = raise_exception
+    plain = [
+        {"role": m.role, "content": _text(m.content)} | ({"name": m.name} if getattr(m, "name", None) else {})
+        for m in messages
+    ]
+    text = env.from_string(template).render(
+        messages=plain, add_generation_prompt=True, bos_token=bos_token, eos_token=eos_token
+    )
+    if bos_token and text.startswith(bos_token):
+        text = text[len(bos_token) :]  # the tokenizer adds BOS itself
+    return RenderedPrompt(text, (), parse_special=True)

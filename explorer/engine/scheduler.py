@@ -1,0 +1,319 @@
+"""Runs every active sequence on one llama.cpp context, a token at a time, fairly.
+
+One thread owns the model. Each loop it evaluates at most one prompt chunk of
+one waiting job, then advances every active sequence by one token. Decode
+batches never hold more than `MAX_DECODE_ROWS` rows and never mix prompt rows
+with decode rows, so a sequence's numbers are the same whether it runs alone,
+beside its comparison variants, or among other learners' requests; a prompt is
+always evaluated in the same chunks. With the per-request seeded generator,
+the same request gives the same bytes.
+
+Jobs talk to their HTTP handler through `emit` callbacks (called on this
+thread) and a `cancel()` flag (set from any thread).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import sampling
+from .model import MAX_DECODE_ROWS, LlamaModel, Row
+from .textstream import Delta, TextStream
+
+__all__ = ["Job", "JobSpec", "TokenInfo", "Scheduler", "QueueFull", "Event"]
+
+
+class QueueFull(Exception):
+    """Raised by `Scheduler.submit` when the waiting line is full."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What one request asks the model to do (validated by the server)."""
+
+    prompt: list[int]
+    n: int
+    max_new_tokens: int
+    stops: tuple[str, ...]
+    params: sampling.SamplingParams
+    seed: int | None
+    top_logprobs: int | None  # None: no logprobs at all
+    explain: int = 0
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """One generated token, with what the app may report about it."""
+
+    id: int
+    piece: bytes
+    logprob: float  # raw model distribution
+    top: tuple[tuple[int, float], ...]  # (id, raw logprob), most likely first
+    explain: tuple[sampling.StepView, ...] = ()
+
+
+# Events a job emits, in order per choice: ("delta", choice, Delta, [TokenInfo]),
+# then ("finish", choice, reason); finally ("done", usage dict) or ("error", message).
+Event = tuple[Any, ...]
+
+
+@dataclass
+class _Choice:
+    index: int
+    seq: int
+    rng: np.random.Generator
+    stream: TextStream
+    pos: int
+    next_token: int | None = None
+    tokens: list[TokenInfo] = field(default_factory=list)
+    counts: dict[int, int] = field(default_factory=dict)
+    finished: bool = False
+
+
+class Job:
+    def __init__(self, spec: JobSpec, emit: Callable[[Event], None]):
+        self.spec = spec
+        self.emit = emit
+        self.cancelled = threading.Event()
+        self.choices: list[_Choice] = []
+        self.prefilled = 0  # prompt tokens evaluated so far
+        self.submitted = time.monotonic()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    @property
+    def reserved_cells(self) -> int:
+        return len(self.spec.prompt) + self.spec.n * self.spec.max_new_tokens
+
+
+class Scheduler:
+    """Owns a `LlamaModel`; `submit` jobs from any thread."""
+
+    def __init__(self, model: LlamaModel, *, max_waiting: int = 64, max_n: int = 8):
+        self.model = model
+        self.max_waiting = max_waiting
+        self.max_n = min(max_n, model.settings.n_seq_max)
+        self._waiting: deque[Job] = deque()
+        self._prefilling: Job | None = None
+        self._active: list[Job] = []
+        self._free_seqs = list(range(model.settings.n_seq_max))
+        # Unified KV cells are shared by all sequences: admit a job only when its
+        # prompt plus its longest possible completions fit beside the others'.
+        self._cell_budget = model.n_ctx - model.settings.n_batch
+        self._cells_reserved = 0
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="engine-scheduler", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------ public
+
+    def submit(self, job: Job) -> None:
+        if job.spec.n > self.max_n:
+            raise ValueError(f"n is at most {self.max_n} on this engine")
+        if job.reserved_cells > self._cell_budget:
+            raise ValueError("prompt plus max_tokens exceed the engine's context")
+        with self._cv:
+            if len(self._waiting) >= self.max_waiting:
+                raise QueueFull(f"{len(self._waiting)} requests are already waiting")
+            self._waiting.append(job)
+            self._cv.notify()
+
+    @property
+    def load(self) -> dict[str, int]:
+        with self._cv:
+            return {
+                "waiting": len(self._waiting),
+                "active_sequences": sum(len(j.choices) for j in self._active),
+                "free_slots": len(self._free_seqs),
+            }
+
+    def close(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self._thread.join(timeout=10)
+
+    # ------------------------------------------------------------ loop
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._stop and not (self._waiting or self._prefilling or self._active):
+                    self._cv.wait()
+                if self._stop:
+                    return
+            try:
+                self._drop_cancelled()
+                self._admit()
+                self._prefill_step()
+                self._decode_round()
+            except Exception as exc:  # the model failed: fail every job, keep serving
+                self._fail_all(f"the engine failed: {exc}")
+
+    def _admit(self) -> None:
+        if self._prefilling is not None:
+            return
+        with self._cv:
+            if not self._waiting:
+                return
+            job = self._waiting[0]
+            if job.spec.n > len(self._free_seqs):
+                return
+            if self._cells_reserved + job.reserved_cells > self._cell_budget:
+                return
+            self._waiting.popleft()
+            seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
+            self._cells_reserved += job.reserved_cells
+        spec = job.spec
+        job.choices = [
+            _Choice(
+                index=i,
+                seq=seq,
+                rng=sampling.make_generator(spec.seed, i),
+                stream=TextStream(spec.stops),
+                pos=len(spec.prompt),
+            )
+            for i, seq in enumerate(seqs)
+        ]
+        self._prefilling = job
+
+    def _prefill_step(self) -> None:
+        """One fixed-size chunk of the current prompt; on the last one, the first tokens."""
+        job = self._prefilling
+        if job is None:
+            return
+        m = self.model
+        step = m.settings.n_batch
+        lo = job.prefilled
+        chunk = job.spec.prompt[lo : lo + step]
+        last = lo + len(chunk) == len(job.spec.prompt)
+        seq0 = job.choices[0].seq
+        m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
+        job.prefilled += len(chunk)
+        if not last:
+            return
+        self._prefilling = None
+        for c in job.choices[1:]:
+            m.copy_sequence(seq0, c.seq)
+        logits = m.logits(len(chunk) - 1)
+        for c in job.choices:
+            self._sample(job, c, logits)
+        self._active.append(job)
+        self._retire_if_done(job)
+
+    def _decode_round(self) -> None:
+        """Advances every active sequence by one token, in batches of at most MAX_DECODE_ROWS."""
+        pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
+        for lo in range(0, len(pending), MAX_DECODE_ROWS):
+            group = pending[lo : lo + MAX_DECODE_ROWS]
+            self.model.decode([Row(c.next_token, c.pos, c.seq) for _, c in group])  # type: ignore[arg-type]
+            for i, (job, c) in enumerate(group):
+                c.pos += 1
+                c.next_token = None
+                self._sample(job, c, self.model.logits(i))
+        for job in list(self._active):
+            self._retire_if_done(job)
+
+    # ------------------------------------------------------------ one token
+
+    def _sample(self, job: Job, c: _Choice, logits: np.ndarray) -> None:
+        """Picks the next token of choice `c` from `logits` and reports it."""
+        spec = job.spec
+        token = sampling.sample(logits, spec.params, c.counts, c.rng)
+        info = self._describe(spec, c, logits, token)
+        c.counts[token] = c.counts.get(token, 0) + 1
+        generated = len(c.tokens) + 1
+        if self.model.is_end_of_generation(token):
+            c.tokens.append(info)
+            self._finish(job, c, "stop", c.stream.finish())
+            return
+        c.tokens.append(info)
+        delta = c.stream.push(info.piece)
+        if delta.stopped:
+            self._finish(job, c, "stop", delta)
+        elif generated >= spec.max_new_tokens:
+            self._finish(job, c, "length", _join(delta, c.stream.finish()))
+        else:
+            self._report(job, c, delta)
+            c.next_token = token
+
+    def _describe(self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int) -> TokenInfo:
+        piece = self.model.token_bytes(token)
+        if spec.top_logprobs is None and not spec.explain:
+            return TokenInfo(token, piece, 0.0, ())
+        norm = sampling.log_softmax_normalizer(logits)
+        top: tuple[tuple[int, float], ...] = ()
+        if spec.top_logprobs:
+            ids, lps = sampling.top_logprobs(logits, spec.top_logprobs, normalizer=norm)
+            top = tuple(zip(ids.tolist(), lps.tolist(), strict=True))
+        explain: tuple[sampling.StepView, ...] = ()
+        if spec.explain:
+            explain = tuple(
+                sampling.trace(logits, spec.params, c.counts, track=spec.explain, extra_ids=[token])
+            )
+        return TokenInfo(token, piece, float(logits[token]) - norm, top, explain)
+
+    def _report(self, job: Job, c: _Choice, delta: Delta) -> None:
+        if delta.text or delta.tokens:
+            job.emit(("delta", c.index, delta, [c.tokens[i] for i in delta.tokens]))
+
+    def _finish(self, job: Job, c: _Choice, reason: str, delta: Delta) -> None:
+        self._report(job, c, delta)
+        c.finished = True
+        job.emit(("finish", c.index, reason))
+
+    def _retire_if_done(self, job: Job) -> None:
+        if all(c.finished for c in job.choices):
+            job.emit(
+                (
+                    "done",
+                    {
+                        "prompt_tokens": len(job.spec.prompt),
+                        "completion_tokens": sum(len(c.tokens) for c in job.choices),
+                    },
+                )
+            )
+            self._release(job)
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def _release(self, job: Job) -> None:
+        for c in job.choices:
+            self.model.clear_sequence(c.seq)
+        if job in self._active:
+            self._active.remove(job)
+        with self._cv:
+            self._free_seqs.extend(c.seq for c in job.choices)
+            self._free_seqs.sort()
+            self._cells_reserved -= job.reserved_cells
+
+    def _drop_cancelled(self) -> None:
+        with self._cv:
+            for job in [j for j in self._waiting if j.cancelled.is_set()]:
+                self._waiting.remove(job)
+        if self._prefilling is not None and self._prefilling.cancelled.is_set():
+            job, self._prefilling = self._prefilling, None
+            self._release(job)
+        for job in [j for j in self._active if j.cancelled.is_set()]:
+            self._release(job)
+
+    def _fail_all(self, message: str) -> None:
+        jobs = [*self._active, *([self._prefilling] if self._prefilling else [])]
+        self._prefilling = None
+        for job in jobs:
+            job.emit(("error", message))
+            self._release(job)
+        self.model.clear_all()
+
+
+def _join(a: Delta, b: Delta) -> Delta:
+    return Delta(a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped)

@@ -1,0 +1,28 @@
+"""Chat Completions Explorer: the entry point.
+
+This file only routes. Each page lives in its own file under ``pages/`` and is
+registered here explicitly, so a stray file in ``pages/`` never shows up in the
+navigation. To add a page, add one line to ``PAGES``.
+"""
+
+import streamlit as st
+
+# (file, title, Material icon); the first entry is the default page.
+PAGES: list[tuple[str, str, str]] = [
+    ("pages/reference.py", "Reference", ":material/menu_book:"),
+]
+
+st.set_page_config(
+    page_title="Chat Completions Explorer",
+    page_icon=":material/forum:",
+    layout="wide",
+    initial_sidebar_state="auto",
+)
+
+pg = st.navigation(
+    [
+        st.Page(path, title=title, icon=icon, default=(index == 0))
+        for index, (path, title, icon) in enumerate(PAGES)
+    ]
+)
+pg.run()
