@@ -17,6 +17,12 @@ st.set_page_config(
     page_icon=":material/forum:",
     layout="wide",
     initial_sidebar_state="auto",
+    # Any menu item makes the app menu appear (client.toolbarMode is "minimal"),
+    # and with it the System / Light / Dark theme switch.
+    menu_items={
+        "About": "**Chat Completions Explorer**: learn the OpenAI Chat Completions API "
+        "by running requests and reading every field of the response.",
+    },
 )
 
 pg = st.navigation(

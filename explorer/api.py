@@ -66,6 +66,7 @@ __all__ = [
     "Model",
     "ModelList",
     "MAX_EXPLAIN",
+    "dependency_param",
 ]
 
 # How many candidates per step the engine's `explain` extension may return.
@@ -250,6 +251,12 @@ class StreamOptions(_Strict):
     include_usage: bool | None = None
 
 
+def dependency_param(message: str) -> str | None:
+    """The parameter a cross-field error names (its messages start with "name: ")."""
+    head, sep, _ = message.partition(": ")
+    return head if sep and head in ChatCompletionRequest.model_fields else None
+
+
 _TOKEN_ID = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 
 
@@ -332,20 +339,31 @@ class ChatCompletionRequest(_Strict):
 
     @model_validator(mode="after")
     def _dependencies(self) -> ChatCompletionRequest:
+        # Messages start with the parameter's name: `dependency_param` reads it back.
         if self.top_logprobs is not None and not self.logprobs:
-            raise ValueError("top_logprobs needs logprobs set to true")
+            raise ValueError("top_logprobs: needs logprobs set to true")
         if self.stream_options is not None and not self.stream:
-            raise ValueError("stream_options is only allowed when stream is true")
+            raise ValueError("stream_options: only allowed when stream is true")
         if isinstance(self.tool_choice, NamedToolChoice):
             names = {t.function.name for t in self.tools or []}
             if self.tool_choice.function.name not in names:
                 raise ValueError(
-                    f"tool_choice names function {self.tool_choice.function.name!r}, "
+                    f"tool_choice: names function {self.tool_choice.function.name!r}, "
                     "which is not among tools"
                 )
         if self.tool_choice in ("auto", "required") and not self.tools:
-            raise ValueError(f"tool_choice {self.tool_choice!r} needs tools")
+            raise ValueError(f"tool_choice: {self.tool_choice!r} needs tools")
         return self
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _response_format_is_an_object(cls, v: Any) -> Any:
+        if v is not None and not (isinstance(v, dict) and v.get("type") in ("text", "json_object", "json_schema")):
+            raise ValueError(
+                'must be an object: {"type": "text"}, {"type": "json_object"} or '
+                '{"type": "json_schema", "json_schema": {...}}'
+            )
+        return v
 
     def payload(self) -> dict[str, Any]:
         """The JSON body: only the fields that were set, as the wire spells them."""

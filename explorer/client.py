@@ -23,7 +23,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Annotated, Any, TypeVar
@@ -36,7 +36,6 @@ from .api import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
-    ErrorObject,
     Model,
     ModelList,
 )
@@ -48,6 +47,7 @@ from .errors import (
     StreamError,
     StreamInterruptedError,
     connection_error,
+    error_object,
     redact,
     status_error,
     validation_error,
@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "MAX_RETRY_DELAY",
+    "RETRY_STATUSES",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -168,7 +169,7 @@ class ChatStream:
 
     # -- the reader
 
-    def _read(self) -> Iterator[StreamEvent]:
+    def _read(self) -> Generator[StreamEvent, None, None]:
         try:
             try:
                 for sse in EventSource(self.response).iter_sse():
@@ -205,39 +206,41 @@ class ChatStream:
             self.response.close()
 
     def _event(self, name: str, data: str) -> StreamEvent:
-        if name == "error":
-            self.events.append(StreamEvent(data, name))
-            raise self._stream_error(data)
-        if not data or data.strip() == "[DONE]":
+        """The event for one SSE message; raises (after recording it) if it is an error."""
+        if not data.strip() and name != "error":
+            return StreamEvent(data, name)  # keep-alive, id- or retry-only event
+        if data.strip() == "[DONE]":
             return StreamEvent(data, name)
         try:
             obj = json.loads(data)
-        except ValueError:
-            self.events.append(StreamEvent(data, name))
-            raise ResponseValidationError(
-                f"A stream event is not JSON: {data[:200]!r}.", secrets=self._secrets
-            ) from None
-        if isinstance(obj, dict) and "error" in obj:
-            self.events.append(StreamEvent(data, name))
+        except (ValueError, RecursionError):
+            obj = None
+            if name != "error":
+                self._record_failure(data, name)
+                raise ResponseValidationError(
+                    f"A stream event is not JSON: {self._cut(data)!r}.", secrets=self._secrets
+                ) from None
+        if name == "error" or (isinstance(obj, dict) and "error" in obj):
+            self._record_failure(data, name)
             raise self._stream_error(data, obj)
         try:
             chunk = ChatCompletionChunk.model_validate(obj)
         except ValidationError as exc:
-            self.events.append(StreamEvent(data, name))
+            self._record_failure(data, name)
             raise validation_error("ChatCompletionChunk", exc, secrets=self._secrets) from None
         return StreamEvent(data, name, chunk)
 
-    def _stream_error(self, data: str, obj: Any = None) -> StreamError:
-        raw = obj.get("error") if isinstance(obj, dict) else None
-        error: ErrorObject | None = None
-        if isinstance(raw, dict):
-            try:
-                error = ErrorObject.model_validate(raw)
-            except ValidationError:
-                error = None
-        elif isinstance(raw, str):
-            error = ErrorObject(message=raw)
-        message = error.message if error else (data.strip()[:200] or "the server sent an error event")
+    def _record_failure(self, data: str, name: str) -> None:
+        # Error payloads are the ones servers echo keys into: keep them redacted.
+        self.events.append(StreamEvent(redact(data, self._secrets), name))
+
+    def _cut(self, text: str) -> str:
+        # Redact before cutting, so a cut never leaves part of a key behind.
+        return redact(text.strip(), self._secrets)[:200]
+
+    def _stream_error(self, data: str, obj: Any) -> StreamError:
+        error = error_object(obj)
+        message = error.message if error else (self._cut(data) or "the server sent an error event")
         return StreamError(
             f"Error in the middle of the stream, after {len(self.chunks)} chunks: {message}",
             error=error,
@@ -269,6 +272,9 @@ class ChatClient:
     takes its own `on_retry`, since one client may serve several sessions.
     `http_client` lets several ChatClients (one per key) share a connection pool;
     it is then not closed by `close()`. `sleep` exists for tests.
+
+    A client holds no per-request state, so Streamlit script threads and worker
+    threads may share one; a ChatStream belongs to the thread that reads it.
     """
 
     def __init__(
@@ -329,7 +335,7 @@ class ChatClient:
 
     @property
     def root_url(self) -> str:
-        """The server root: the base URL without a trailing /v1 (llama.cpp's extra routes live there)."""
+        """The base URL without a trailing /v1: where llama.cpp's extra routes live."""
         return self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
 
     def __repr__(self) -> str:
@@ -500,11 +506,9 @@ class ChatClient:
                     method, url, json=json, headers=headers, timeout=self.timeout
                 )
             except httpx.InvalidURL as exc:
-                raise APIConnectionError(
-                    f"Invalid base URL: {exc}",
-                    hint="Check the base URL: e.g. http://localhost:8000/v1.",
-                    secrets=self._secrets,
-                ) from None
+                raise self._bad_url(str(exc)) from None
+            if request.url.scheme not in ("http", "https") or not request.url.host:
+                raise self._bad_url(f"{url!r} is not an http:// or https:// URL")
             try:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
@@ -544,6 +548,13 @@ class ChatClient:
                 notify(attempt, delay, error)
             self._sleep(delay)
 
+    def _bad_url(self, detail: str) -> APIConnectionError:
+        return APIConnectionError(
+            f"Invalid base URL: {detail}.",
+            hint="The base URL must start with http:// or https:// (e.g. http://localhost:8000/v1).",
+            secrets=self._secrets,
+        )
+
     def _retry_delay(self, error: APIError, attempt: int) -> float | None:
         """Seconds to wait before retry number `attempt + 1`, or None to give up."""
         if attempt >= self.max_retries:
@@ -551,13 +562,13 @@ class ChatClient:
         asked = error.retry_after if isinstance(error, APIStatusError) else None
         if asked is not None:
             return asked if asked <= MAX_RETRY_DELAY else None
-        backoff = min(_INITIAL_BACKOFF * 2**attempt, _MAX_BACKOFF)
+        backoff = min(_INITIAL_BACKOFF * 2.0**attempt, _MAX_BACKOFF)
         return backoff * (1.0 - 0.25 * self._random.random())
 
     def _parse(self, response: httpx.Response, model: type[_T], what: str | None = None) -> _T:
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             kind = response.headers.get("content-type", "").partition(";")[0] or "no content type"
             snippet = " ".join(redact(response.text, self._secrets).split())[:200]
             raise ResponseValidationError(

@@ -58,6 +58,7 @@ __all__ = [
     "redact",
     "status_error",
     "connection_error",
+    "error_object",
     "validation_error",
     "retry_after_seconds",
 ]
@@ -69,7 +70,7 @@ BODY_SNIPPET = 200
 
 # Runs of characters keys are made of; a run sharing 8 characters with a key is
 # treated as a masked or cut echo of it ("sk-proj-****...1234567890").
-_KEYISH_RUN = re.compile(r"[\w\-.~+/=]+")
+_KEYISH_RUN = re.compile(r"[\w\-.~+/=*]+")
 _WINDOW = 8
 
 
@@ -154,12 +155,22 @@ class APIError(ExplorerError):
         return f"{type(self).__name__}({', '.join(fields)})"
 
 
+def _redact_json(value: Any, secrets: Sequence[str | None]) -> Any:
+    """Parsed JSON with every string (keys included) redacted; numbers are left alone."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact(str(k), secrets): _redact_json(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v, secrets) for v in value]
+    return value
+
+
 def _redact_body(body: ErrorBody | None, secrets: Sequence[str | None]) -> ErrorBody | None:
     if body is None or not any(secrets):
         return body
-    # Round-trip through JSON so extra fields (model_extra) are scrubbed too.
-    text = redact(body.model_dump_json(), secrets)
-    return ErrorBody.model_validate_json(text)
+    # Through plain data, so extra fields (model_extra) are scrubbed too.
+    return ErrorBody.model_validate(_redact_json(body.model_dump(), secrets))
 
 
 class APIStatusError(APIError):
@@ -186,11 +197,12 @@ class APIStatusError(APIError):
         super().__init__(message, status_code=status_code, **kwargs)
 
     def _display(self) -> str:
-        return f"Error {self.status_code} {_reason(self.status_code)}: {self.message}"
+        status = f"{self.status_code} {_reason(self.status_code)}".strip()
+        return f"Error {status}: {self.message}"
 
 
 class BadRequestError(APIStatusError):
-    """Raised on 400: the request is invalid (an unknown field, a value out of range...)."""
+    """Raised when the server answers 400: the request is invalid (unknown field, bad value)."""
 
     default_hint = (
         "The server rejected the request as invalid: fix the parameter the message "
@@ -199,7 +211,7 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    """Raised on 401: the API key is missing or was rejected."""
+    """Raised when the server answers 401: the API key is missing or was rejected."""
 
     default_hint = (
         "The API key was rejected or is missing: check it, or set OPENAI_API_KEY. "
@@ -208,7 +220,7 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """Raised on 403: the key is valid but may not do this (model, project, region)."""
+    """Raised when the server answers 403: the key may not do this (model, project, region)."""
 
     default_hint = (
         "The key works but is not allowed to do this: the model may not be enabled for "
@@ -217,7 +229,7 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    """Raised on 404: unknown model, or a base URL that does not point at the API."""
+    """Raised when the server answers 404: unknown model, or a base URL off the API."""
 
     default_hint = (
         "Unknown model or wrong base URL: check both. Pick a model from the server's "
@@ -226,21 +238,19 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """Raised on 409: the request conflicts with the resource's current state."""
+    """Raised when the server answers 409: the request conflicts with a concurrent change."""
 
     default_hint = "The server reports a conflict with a concurrent change: try again."
 
 
 class UnprocessableEntityError(APIStatusError):
-    """Raised on 422: the JSON was well-formed but its values could not be processed."""
+    """Raised when the server answers 422: well-formed JSON whose values it cannot process."""
 
-    default_hint = (
-        "The server could not process the values sent: fix the fields the message names."
-    )
+    default_hint = "The server could not process the values sent: fix the fields the message names."
 
 
 class RateLimitError(APIStatusError):
-    """Raised on 429: too many requests, or the quota is used up."""
+    """Raised when the server answers 429: too many requests, or the quota is used up."""
 
     default_hint = (
         "Too many requests: wait a little and try again. If it persists, "
@@ -249,7 +259,7 @@ class RateLimitError(APIStatusError):
 
 
 class InternalServerError(APIStatusError):
-    """Raised on a status >= 500: the server (or a proxy in front of it) failed."""
+    """Raised when the server answers >= 500: it (or a proxy in front of it) failed."""
 
     default_hint = (
         "The server failed while handling the request: try again; if it keeps "
@@ -345,10 +355,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 def _reason(status_code: int | None) -> str:
     if status_code is None:
         return ""
-    try:
-        return httpx.codes(status_code).phrase
-    except ValueError:
-        return ""
+    return httpx.codes.get_reason_phrase(status_code)
 
 
 # ---------------------------------------------------------------- responses -> errors
@@ -399,8 +406,8 @@ def _snippet(text: str, secrets: Sequence[str | None]) -> str:
     return text
 
 
-def _error_object(data: Any) -> ErrorObject | None:
-    """The error object of an error body, in the shapes servers actually send."""
+def error_object(data: Any) -> ErrorObject | None:
+    """The error object in parsed error JSON, in the shapes servers actually send, or None."""
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("error"), dict):  # OpenAI, vLLM, llama.cpp, LM Studio
@@ -480,7 +487,6 @@ def status_error(
     """
     h = httpx.Headers(headers or {})
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else (body or "")
-    text = redact(text, secrets)
     if status_code >= 500:
         cls: type[APIStatusError] = InternalServerError
     else:
@@ -488,10 +494,12 @@ def status_error(
     retry_after = retry_after_seconds(h)
 
     try:
-        data = json.loads(text) if text.strip() else None
-    except ValueError:
+        # Parse first, then redact the strings: redacting the raw text could break
+        # the JSON (a number that happens to share digits with a key).
+        data = _redact_json(json.loads(text), secrets) if text.strip() else None
+    except (ValueError, RecursionError):
         data = None
-    error = _error_object(data)
+    error = error_object(data)
     parsed = ErrorBody(error=error) if error is not None else None
 
     if error is not None:
@@ -499,7 +507,9 @@ def status_error(
     elif not text.strip():
         message = f"the server sent an empty body ({_describe(h)})"
     else:
-        message = f"the server sent {_describe(h)}, not an API error object: {_snippet(text, secrets)!r}"
+        message = (
+            f"the server sent {_describe(h)}, not an API error object: {_snippet(text, secrets)!r}"
+        )
 
     return cls(
         message,
@@ -602,7 +612,8 @@ def connection_error(
             ),
             "write": (
                 f"Timed out sending the request to {where}{within}.",
-                "Sending the request took too long: the network is slow or the request is very large.",
+                "Sending the request took too long: the network is slow or the request "
+                "is very large.",
             ),
             "pool": (
                 f"Timed out waiting for a free connection to {where}{within}.",

@@ -171,9 +171,13 @@ def _user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 
 
-# Prompts that a base model continues visibly (Gemma 3 270M is not instruction tuned).
+# Prompts whose effects a small base model (Gemma 3 270M, not instruction tuned)
+# makes visible. The embedded engine renders them as "User: ...\nAssistant:"; the
+# remarks in `what_to_look_for` were checked against it.
 _STORY = _user("Once upon a time")
-_CAPITAL = _user("The capital of France is the city of")
+_CAPITAL = _user("Which city is the capital of France?")  # greedy answer: " Paris"
+_CAPITAL_LONG = _user("What is the capital of France?")  # " The capital of France is Paris."
+_LA = _user("la la la la la la la la")  # a loop the model keeps going at temperature 0
 
 # A function tool shared by the tool demos. A small base model is not trained to
 # call tools, so these demos are meant for a tool-capable endpoint.
@@ -195,13 +199,18 @@ _WEATHER_TOOL: dict[str, Any] = {
 # Gemma 3's token id for " Paris" (with the leading space); other tokenizers differ.
 _GEMMA3_PARIS = "9079"
 
+# sha256(b"student-42").hexdigest(): 64 characters, the most safety_identifier takes.
+_HASHED_USER_ID = "a099db2e7fda3af4838302aec3422f2371a47db9d8a887b9dbb1a1b07c4192c5"
+
 _PARAM_LIST: list[Param] = [
     Param(
         name="model",
         type="string",
         control="model",
         required=True,
-        summary="ID of the model that answers; the response's model field names the exact version used.",
+        summary=(
+            "ID of the model that answers; the response's model field names the exact version used."
+        ),
         explanation=(
             "Which model generates the answer, by its ID (`GET /v1/models` lists the IDs an "
             "endpoint serves). The response's `model` field reports the model that actually "
@@ -221,7 +230,7 @@ _PARAM_LIST: list[Param] = [
                 "Compare the model you selected with `model` in the response: a hosted API "
                 "often answers with a dated snapshot ID."
             ),
-            base={"messages": _CAPITAL, "max_tokens": 10},
+            base={"messages": _CAPITAL, "temperature": 0, "max_tokens": 10},
         ),
     ),
     Param(
@@ -231,7 +240,10 @@ _PARAM_LIST: list[Param] = [
         required=True,
         minimum=1,
         unit="message",
-        summary="The conversation so far, oldest first: messages with a role (system, developer, user, assistant, tool).",
+        summary=(
+            "The conversation so far, oldest first: messages with a role (system, developer, "
+            "user, assistant, tool)."
+        ),
         explanation=(
             "The conversation the model continues; at least one message. Each has a `role`: "
             "`system` (or `developer`, which replaces it for newer reasoning models) gives "
@@ -264,7 +276,10 @@ _PARAM_LIST: list[Param] = [
                 {"messages": _user("Tell me about Paris.")},
                 {
                     "messages": [
-                        {"role": "system", "content": "You are a travel guide. Answer in one sentence."},
+                        {
+                            "role": "system",
+                            "content": "You are a travel guide. Answer in one sentence.",
+                        },
                         {"role": "user", "content": "Tell me about Paris."},
                     ]
                 },
@@ -278,7 +293,10 @@ _PARAM_LIST: list[Param] = [
         minimum=1,
         step=1,
         deprecated_by="max_completion_tokens",
-        summary="Hard cap on generated tokens per choice; the text is cut and finish_reason is length. Deprecated.",
+        summary=(
+            "Hard cap on generated tokens per choice; the text is cut and finish_reason is "
+            "length. Deprecated."
+        ),
         explanation=(
             "The most tokens the model may generate for each choice. It is a cut-off, not a "
             "style setting: the model does not know the limit, so at the cap the text simply "
@@ -314,7 +332,10 @@ _PARAM_LIST: list[Param] = [
         control="integer",
         minimum=1,
         step=1,
-        summary="Upper bound on generated tokens per choice, hidden reasoning tokens included; replaces max_tokens.",
+        summary=(
+            "Upper bound on generated tokens per choice, hidden reasoning tokens included; "
+            "replaces max_tokens."
+        ),
         explanation=(
             "The current name for the output cap. It bounds everything the model generates for "
             "a choice, including reasoning tokens that reasoning models produce but do not "
@@ -340,7 +361,10 @@ _PARAM_LIST: list[Param] = [
         minimum=1,
         maximum=4,
         unit="sequences",
-        summary="Up to 4 strings; generation ends where one would appear, and that text is left out of the answer.",
+        summary=(
+            "Up to 4 strings; generation ends where one would appear, and that text is left out "
+            "of the answer."
+        ),
         explanation=(
             "One string or a list of up to 4. As soon as the generated text would contain one "
             "of them, generation ends before it: the stop text is not part of `content`, and "
@@ -359,15 +383,11 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Stop at the end of the line",
             what_to_look_for=(
-                'Without `stop` the list runs on for several lines; with `["\\n"]` you get one '
-                "item, no trailing newline, and `finish_reason` `stop`."
+                "The cheatsheet's own example. Without `stop` the answer runs over several "
+                'lines; with `["\\n"]` it ends at the first line break, the newline is not '
+                "returned, and `finish_reason` is `stop`."
             ),
-            base={
-                "messages": _user("Shopping list:\n- apples\n- bread\n-"),
-                "max_tokens": 40,
-                "seed": 7,
-                "temperature": 0,
-            },
+            base={"messages": _STORY, "seed": 7, "max_tokens": 60},
             variants=({}, {"stop": ["\n"]}),
         ),
     ),
@@ -379,16 +399,19 @@ _PARAM_LIST: list[Param] = [
         minimum=0,
         maximum=2,
         step=0.05,
-        summary="Divides the logits before sampling: lower is more predictable (0 is near greedy), higher more random.",
+        summary=(
+            "Divides the logits before sampling: lower is more predictable (0 is near greedy), "
+            "higher more random."
+        ),
         explanation=(
             "Before each token is drawn, the model's scores (logits) are divided by the "
             "temperature and turned into probabilities. Below 1 the likely tokens become "
             "likelier, and near 0 the top token is almost always picked; above 1 the "
-            "distribution flattens and unlikely tokens are drawn more often, which past about "
-            "1.5 tends to produce gibberish. Temperature changes how the model picks, not what "
-            "it knows: low values make output more predictable, not more correct. Engines "
-            "apply it after `logit_bias` and the penalties and before `top_p`; the Sampling "
-            "Lab shows it on a real distribution."
+            "distribution flattens and unlikely tokens are drawn more often, so high values "
+            "soon produce gibberish (sooner for a small model). Temperature changes how the "
+            "model picks, not what it knows: low values make output more predictable, not "
+            "more correct. Engines apply it after `logit_bias` and the penalties and before "
+            "`top_p`; the Sampling Lab shows it on a real distribution."
         ),
         cheatsheet_claim=(
             "Controls randomness: a low temperature makes the model more likely to generate "
@@ -403,8 +426,8 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Focused vs. adventurous",
             what_to_look_for=(
-                "Same seed, same prompt: at 0.3 the story is plain and predictable; at 1.2 "
-                "word choices get unusual and it may drift off topic."
+                "Same seed, same prompt: at 0.3 the answer is plain and soon repeats itself; "
+                "at 1.2 unlikely tokens win and the text drifts into nonsense."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 40},
             variants=({"temperature": 0.3}, {"temperature": 1.2}),
@@ -418,7 +441,10 @@ _PARAM_LIST: list[Param] = [
         minimum=0,
         maximum=1,
         step=0.05,
-        summary="Nucleus sampling: draw only from the smallest set of top tokens whose probabilities add up to at least top_p.",
+        summary=(
+            "Nucleus sampling: draw only from the smallest set of top tokens whose "
+            "probabilities add up to at least top_p."
+        ),
         explanation=(
             "After temperature, tokens are ranked by probability and only the smallest set "
             "whose probabilities add up to at least `top_p` stays in the draw; the rest are "
@@ -455,7 +481,9 @@ _PARAM_LIST: list[Param] = [
         minimum=-2,
         maximum=2,
         step=0.1,
-        summary="Lowers a token's logit by this much for every time it already appeared in the output.",
+        summary=(
+            "Lowers a token's logit by this much for every time it already appeared in the output."
+        ),
         explanation=(
             "Before sampling, each token's logit drops by `c[j] * frequency_penalty`, where "
             "`c[j]` counts how often token j already appears in this completion, so the push "
@@ -479,11 +507,11 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Break a loop",
             what_to_look_for=(
-                "At 0 the model repeats la la la to the end; at 1.5 each repeat of the same "
-                "token costs more, and the text soon turns to other words."
+                "At 0 the model repeats la to the token cap; at 1.5 every repeat of the same "
+                "token costs more, so after a few la the model ends its turn."
             ),
             base={
-                "messages": _user("la la la la la la la la"),
+                "messages": _LA,
                 "seed": 7,
                 "temperature": 0,
                 "max_tokens": 30,
@@ -499,7 +527,10 @@ _PARAM_LIST: list[Param] = [
         minimum=-2,
         maximum=2,
         step=0.1,
-        summary="Lowers the logit of every token already in the output by this much, once, however often it appeared.",
+        summary=(
+            "Lowers the logit of every token already in the output by this much, once, however "
+            "often it appeared."
+        ),
         explanation=(
             "A flat amount subtracted from the logit of every token that has appeared at least "
             "once in this completion (the prompt does not count in OpenAI's definition), no "
@@ -520,18 +551,20 @@ _PARAM_LIST: list[Param] = [
             "`logit[j] -= c[j] * frequency_penalty + (1 if c[j] > 0 else 0) * presence_penalty`."
         ),
         demo=Demo(
-            title="New words, please",
+            title="A flat cost vs. a growing one",
             what_to_look_for=(
-                "At 0 the model keeps alternating cat and dog; at 1.5 every animal it already "
-                "named is penalised, so new ones appear."
+                "A presence penalty of 1.5 costs ` la` the same 1.5 however often it repeats, "
+                "and this loop is strong enough to survive that: the text barely changes. A "
+                "frequency penalty of 1.5 grows with every repeat and breaks the loop within "
+                "a few tokens. Presence matters where many different tokens compete, e.g. a "
+                "story at temperature 1."
             ),
-            base={
-                "messages": _user("My favourite animals: cat, dog, cat, dog, cat,"),
-                "seed": 7,
-                "temperature": 0,
-                "max_tokens": 30,
-            },
-            variants=({"presence_penalty": 0}, {"presence_penalty": 1.5}),
+            base={"messages": _LA, "seed": 7, "temperature": 0, "max_tokens": 30},
+            variants=(
+                {"presence_penalty": 0},
+                {"presence_penalty": 1.5},
+                {"frequency_penalty": 1.5},
+            ),
         ),
     ),
     Param(
@@ -542,7 +575,10 @@ _PARAM_LIST: list[Param] = [
         minimum=1,
         maximum=128,
         step=1,
-        summary="How many independent choices to generate for the same messages; every choice's tokens are billed.",
+        summary=(
+            "How many independent choices to generate for the same messages; every choice's "
+            "tokens are billed."
+        ),
         explanation=(
             "Generates `n` alternative completions in one request, returned as `choices[0]` to "
             "`choices[n-1]`, each with its own `index` and `finish_reason`. The prompt is "
@@ -574,7 +610,10 @@ _PARAM_LIST: list[Param] = [
         type="object",
         control="response_format",
         default={"type": "text"},
-        summary='Output format object: {"type": "text"}, {"type": "json_object"} or {"type": "json_schema", ...}.',
+        summary=(
+            'Output format object: {"type": "text"}, {"type": "json_object"} or {"type": '
+            '"json_schema", ...}.'
+        ),
         explanation=(
             'An object, never a bare string. `{"type": "text"}` is the default. '
             '`{"type": "json_object"}` (JSON mode) guarantees only syntactically valid JSON, '
@@ -584,16 +623,18 @@ _PARAM_LIST: list[Param] = [
             '"strict": true}}` (structured outputs) makes the answer follow your JSON Schema '
             "and is the preferred choice where the model supports it. Output cut off by the "
             "token cap (`finish_reason` `length`) is not valid JSON, so parse defensively. "
-            "Whether a local server enforces the format depends on the server; an "
-            "unconstrained small base model rarely writes clean JSON."
+            "Support varies between servers: one that lacks a type answers 400 and names "
+            "`response_format`, and a small base model left unconstrained rarely writes clean "
+            "JSON."
         ),
         cheatsheet_claim=(
             'The example sets `response_form = "prompt"`; the breakdown says it can be set '
             "to either text or json_object."
         ),
         correction=(
-            "The parameter is `response_format` (`response_form` is rejected as an unknown "
-            'argument) and its value is an object such as `{"type": "json_object"}`, not a '
+            "The parameter is `response_format` (for `response_form` the Python SDK raises a "
+            "TypeError and the HTTP API answers 400) "
+            'and its value is an object such as `{"type": "json_object"}`, not a '
             'string; "prompt" is not a valid type. Valid types: text (the default), '
             'json_object (valid JSON only; a message must mention "json") and json_schema '
             "(output follows your schema; preferred, with strict true)."
@@ -601,9 +642,10 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Text, JSON mode, JSON Schema",
             what_to_look_for=(
-                "The prompt mentions JSON, as json_object requires. Check whether each answer "
-                "parses as JSON and, for json_schema, has exactly the keys name and born; "
-                "servers that do not constrain decoding may ignore the format."
+                "The prompt mentions JSON, as json_object requires. On a model with structured "
+                "outputs (e.g. OpenAI's), json_object returns valid JSON and json_schema exactly "
+                "the keys name and born. An endpoint that lacks a type answers 400 and names "
+                "`response_format`: read the error."
             ),
             base={
                 "messages": _user('Answer in JSON with keys "name" and "born". Ada Lovelace:'),
@@ -642,7 +684,10 @@ _PARAM_LIST: list[Param] = [
         minimum=_INT64_MIN,
         maximum=_INT64_MAX,
         step=1,
-        summary="Asks for best-effort reproducible sampling; compare system_fingerprint between responses.",
+        summary=(
+            "Asks for best-effort reproducible sampling; compare system_fingerprint between "
+            "responses."
+        ),
         explanation=(
             "Fixes the random numbers used to draw tokens, so repeating the same request can "
             "return the same output. OpenAI promises only best effort: only requests identical "
@@ -715,7 +760,10 @@ _PARAM_LIST: list[Param] = [
         type="object or null",
         control="stream_options",
         requires=("stream",),
-        summary='Streaming options; {"include_usage": true} adds a final chunk with token usage. Needs stream.',
+        summary=(
+            'Streaming options; {"include_usage": true} adds a final chunk with token usage. '
+            "Needs stream."
+        ),
         explanation=(
             "Only allowed when `stream` is true; otherwise the API answers 400. With "
             '`{"include_usage": true}` every chunk carries `usage: null` except one extra '
@@ -726,7 +774,7 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Usage at the end of a stream",
             what_to_look_for=(
-                "Open the raw chunks: with include_usage the last chunk before [DONE] has "
+                "Open the raw chunks: with include_usage the last chunk before `data: [DONE]` has "
                 "`choices: []` and a filled `usage`; without it no chunk has usage."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 20, "stream": True},
@@ -738,7 +786,10 @@ _PARAM_LIST: list[Param] = [
         type="string",
         control="text",
         deprecated_by="safety_identifier",
-        summary="Deprecated end-user ID for abuse detection and cache bucketing; it never changes the answer.",
+        summary=(
+            "Deprecated end-user ID for abuse detection and cache bucketing; it never changes "
+            "the answer."
+        ),
         explanation=(
             "A stable identifier of your end user that helped OpenAI detect abuse and group "
             "requests for prompt caching. The model never sees it, so it never personalised an "
@@ -746,7 +797,9 @@ _PARAM_LIST: list[Param] = [
             "internal user ID, not a name or email) and `prompt_cache_key` for caching. To "
             "personalise answers, put what matters about the user in the messages."
         ),
-        cheatsheet_claim="A user ID; a good use is to personalize the model's responses for different users.",
+        cheatsheet_claim=(
+            "A user ID; a good use is to personalize the model's responses for different users."
+        ),
         correction=(
             "It does not personalise anything: the model never sees it. It served abuse "
             "monitoring and prompt-cache bucketing, and it is deprecated, replaced by "
@@ -755,7 +808,8 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="The model does not see it",
             what_to_look_for=(
-                "With the same seed both stories are identical: `user` changes nothing in the answer."
+                "With the same seed both stories are identical: `user` changes nothing in "
+                "the answer."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 30},
             variants=({}, {"user": "579275"}),
@@ -767,7 +821,10 @@ _PARAM_LIST: list[Param] = [
         control="text",
         maximum=64,
         unit="characters",
-        summary="A stable, hashed ID of your end user so that abuse can be traced to one user, not your whole account.",
+        summary=(
+            "A stable, hashed ID of your end user so that abuse can be traced to one user, not "
+            "your whole account."
+        ),
         explanation=(
             "Lets OpenAI attribute policy violations to one of your users instead of your whole "
             "organisation. Send a stable value that does not identify the person, e.g. a hash "
@@ -784,7 +841,7 @@ _PARAM_LIST: list[Param] = [
             base={"messages": _STORY, "seed": 7, "max_tokens": 30},
             variants=(
                 {},
-                {"safety_identifier": "a099db2e7fda3af4838302aec3422f2371a47db9d8a887b9dbb1a1b07c4192c5"},
+                {"safety_identifier": _HASHED_USER_ID},
             ),
         ),
     ),
@@ -792,7 +849,9 @@ _PARAM_LIST: list[Param] = [
         name="prompt_cache_key",
         type="string",
         control="text",
-        summary="Groups requests that share a long prompt prefix so they hit the same prompt cache.",
+        summary=(
+            "Groups requests that share a long prompt prefix so they hit the same prompt cache."
+        ),
         explanation=(
             "OpenAI caches the processed beginning of long prompts and reuses it when another "
             "request starts with the same tokens; the reuse shows up in "
@@ -816,7 +875,10 @@ _PARAM_LIST: list[Param] = [
         type="boolean",
         control="toggle",
         default=False,
-        summary="Report the log probability of each generated token in choices[].logprobs; the output is unchanged.",
+        summary=(
+            "Report the log probability of each generated token in choices[].logprobs; the "
+            "output is unchanged."
+        ),
         explanation=(
             "When true, each choice carries `logprobs.content`: one entry per generated token "
             "with its text, its `logprob` (the natural log of its probability: 0 is certain, "
@@ -842,9 +904,9 @@ _PARAM_LIST: list[Param] = [
             title="How sure was the model?",
             what_to_look_for=(
                 "The text is identical; with logprobs each token gets a logprob and 5 "
-                "alternatives. Find the position where the model hesitated most."
+                "alternatives. How sure was the model of ` Paris`, and where did it hesitate?"
             ),
-            base={"messages": _CAPITAL, "seed": 7, "temperature": 0, "max_tokens": 8},
+            base={"messages": _CAPITAL_LONG, "seed": 7, "temperature": 0, "max_tokens": 12},
             variants=({"logprobs": False}, {"logprobs": True, "top_logprobs": 5}),
         ),
     ),
@@ -856,7 +918,10 @@ _PARAM_LIST: list[Param] = [
         maximum=20,
         step=1,
         requires=("logprobs",),
-        summary="How many most-likely alternatives are reported at each position; needs logprobs; sampling is unchanged.",
+        summary=(
+            "How many most-likely alternatives are reported at each position; needs logprobs; "
+            "sampling is unchanged."
+        ),
         explanation=(
             "For each generated token the response also lists up to this many of the most "
             "likely tokens at that position, with their logprobs (a server may return fewer). "
@@ -881,10 +946,10 @@ _PARAM_LIST: list[Param] = [
                 "token changes (2 vs. 20)."
             ),
             base={
-                "messages": _CAPITAL,
+                "messages": _CAPITAL_LONG,
                 "seed": 7,
                 "temperature": 0,
-                "max_tokens": 8,
+                "max_tokens": 12,
                 "logprobs": True,
             },
             variants=({"top_logprobs": 2}, {"top_logprobs": 20}),
@@ -897,7 +962,10 @@ _PARAM_LIST: list[Param] = [
         minimum=-100,
         maximum=100,
         step=1,
-        summary="Adds a bias to the logits of chosen token ids before sampling: about ±1 nudges, ±100 bans or forces.",
+        summary=(
+            "Adds a bias to the logits of chosen token ids before sampling: about ±1 nudges, "
+            "±100 bans or forces."
+        ),
         explanation=(
             "A JSON object mapping token ids (as strings) to a value from -100 to 100 that is "
             "added to that token's logit before any other sampling step. About ±1 nudges; -100 "
@@ -923,7 +991,8 @@ _PARAM_LIST: list[Param] = [
             title="Ban a word by its token id",
             what_to_look_for=(
                 'The word " Paris" (leading space) is token 9079 in Gemma 3\'s tokenizer: with '
-                "a bias of -100 the model has to name another city. For another model, look up "
+                "a bias of -100 the model cannot pick it and has to answer another way. For "
+                "another model, look up "
                 'the id of " Paris" with the tokenizer and replace the key.'
             ),
             base={"messages": _CAPITAL, "seed": 7, "temperature": 0, "max_tokens": 12},
@@ -936,7 +1005,10 @@ _PARAM_LIST: list[Param] = [
         control="tools",
         maximum=128,
         unit="functions",
-        summary="Your own functions, described with JSON Schema, that the model may ask your code to call.",
+        summary=(
+            "Your own functions, described with JSON Schema, that the model may ask your code "
+            "to call."
+        ),
         explanation=(
             'A list of function tools you define: `{"type": "function", "function": {"name", '
             '"description", "parameters", "strict"}}`, where `parameters` is a JSON Schema and '
@@ -945,8 +1017,9 @@ _PARAM_LIST: list[Param] = [
             "`finish_reason` `tool_calls`, each call holding the function name and its "
             "`arguments` as a JSON *string* that may be invalid, so validate it. Your code "
             "runs the function, appends a `tool` message with the matching `tool_call_id`, and "
-            "calls the API again. A small base model is not trained for tool use: try this on "
-            "a tool-capable endpoint."
+            "calls the API again. A small base model is not trained for tool use, and a server "
+            "without tool support answers 400 naming `tools`: try this on a tool-capable "
+            "endpoint."
         ),
         cheatsheet_claim=(
             "A list of predefined functions that the model can use as it processes the "
@@ -964,7 +1037,7 @@ _PARAM_LIST: list[Param] = [
             what_to_look_for=(
                 "With the tool, a tool-capable model answers with `tool_calls` (name "
                 "get_weather, arguments as a JSON string) and `finish_reason` `tool_calls` "
-                "instead of text."
+                "instead of text. An endpoint without tool support answers 400 naming `tools`."
             ),
             base={"messages": _user("What is the weather in Paris right now?"), "max_tokens": 60},
             variants=({}, {"tools": [_WEATHER_TOOL]}),
@@ -976,7 +1049,10 @@ _PARAM_LIST: list[Param] = [
         control="tool_choice",
         requires=("tools",),
         default_note='"none" without tools, "auto" with tools',
-        summary='Whether tools may be called: "none", "auto", "required", or an object that forces one function.',
+        summary=(
+            'Whether tools may be called: "none", "auto", "required", or an object that forces '
+            "one function."
+        ),
         explanation=(
             '"none": answer with text only. "auto": the model chooses between text and tool '
             'calls. "required": it must call at least one tool. To force one function, pass '
@@ -997,7 +1073,8 @@ _PARAM_LIST: list[Param] = [
             title="none, auto, required, forced",
             what_to_look_for=(
                 "On a tool-capable model: none gives text, auto lets the model decide, "
-                "required and the forced function give a get_weather call."
+                "required and the forced function give a get_weather call. An endpoint "
+                "without tool support answers 400 naming `tools`."
             ),
             base={
                 "messages": _user("What is the weather in Paris right now?"),
@@ -1029,7 +1106,7 @@ _PARAM_LIST: list[Param] = [
             title="One call or two",
             what_to_look_for=(
                 "On a tool-capable model, true may give two get_weather calls in one message; "
-                "false gives at most one."
+                "false gives at most one. An endpoint without tool support answers 400."
             ),
             base={
                 "messages": _user("What is the weather in Paris and in Tokyo?"),
@@ -1068,15 +1145,23 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
         "string",
         'Always "chat.completion"; a streamed chunk says "chat.completion.chunk".',
         "completion.object",
-        cheatsheet_claim="The object type, always chat.completion; handy to check you have the right kind of response.",
+        cheatsheet_claim=(
+            "The object type, always chat.completion; handy to check you have the right kind of "
+            "response."
+        ),
         correction="Accurate; streamed chunks carry chat.completion.chunk instead.",
     ),
     ResponseField(
         "created",
         "integer",
-        "When the completion was created, in Unix seconds (UTC); every chunk of a stream repeats it.",
+        (
+            "When the completion was created, in Unix seconds (UTC); every chunk of a stream "
+            "repeats it."
+        ),
         "completion.created",
-        cheatsheet_claim="The Unix timestamp of when the response was created: seconds since 1/1/1970.",
+        cheatsheet_claim=(
+            "The Unix timestamp of when the response was created: seconds since 1/1/1970."
+        ),
         correction="Accurate.",
     ),
     ResponseField(
@@ -1113,7 +1198,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "service_tier",
         "string or null",
-        "The processing tier actually used (e.g. default, flex, priority), which can differ from the requested one.",
+        (
+            "The processing tier actually used (e.g. default, flex, priority), which can differ "
+            "from the requested one."
+        ),
         "completion.service_tier",
     ),
     ResponseField(
@@ -1176,7 +1264,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].message.tool_calls",
         "array or null",
-        "Calls the model proposes for your code to run (with finish_reason tool_calls); null without tools.",
+        (
+            "Calls the model proposes for your code to run (with finish_reason tool_calls); "
+            "null without tools."
+        ),
         f"{_C0}.message.tool_calls",
     ),
     ResponseField(
@@ -1200,7 +1291,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].message.tool_calls[].function.arguments",
         "string",
-        "The arguments as a JSON string, not an object; it may be invalid JSON, so parse it with care.",
+        (
+            "The arguments as a JSON string, not an object; it may be invalid JSON, so parse it "
+            "with care."
+        ),
         f"{_C0}.message.tool_calls[0].function.arguments",
     ),
     ResponseField(
@@ -1236,7 +1330,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].logprobs.content[].top_logprobs",
         "array",
-        "The most likely alternatives at this position (token, logprob, bytes), up to top_logprobs of them.",
+        (
+            "The most likely alternatives at this position (token, logprob, bytes), up to "
+            "top_logprobs of them."
+        ),
         f"{_C0}.logprobs.content[0].top_logprobs",
     ),
     ResponseField(
@@ -1260,7 +1357,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "usage.prompt_tokens",
         "integer",
-        "Tokens of input: the messages as the model saw them, formatting and tool definitions included.",
+        (
+            "Tokens of input: the messages as the model saw them, formatting and tool "
+            "definitions included."
+        ),
         "completion.usage.prompt_tokens",
         cheatsheet_claim="The total number of tokens used by the API request.",
         correction=(
@@ -1366,7 +1466,7 @@ def validation_hint(name: str, value: Any = None) -> str:
 
 def is_accurate(correction: str | None) -> bool:
     """True when a correction confirms the cheatsheet rather than correcting it."""
-    return bool(correction) and correction.startswith("Accurate")  # type: ignore[union-attr]
+    return correction is not None and correction.startswith("Accurate")
 
 
 def demo_requests(demo: Demo) -> list[dict[str, Any]]:
@@ -1403,7 +1503,9 @@ def search(query: str) -> tuple[list[Param], list[ResponseField]]:
     params = [
         p
         for p in _PARAM_LIST
-        if hit(_haystack(p.name, p.type, p.summary, p.explanation, p.cheatsheet_claim, p.correction))
+        if hit(
+            _haystack(p.name, p.type, p.summary, p.explanation, p.cheatsheet_claim, p.correction)
+        )
     ]
     fields = [
         f

@@ -44,7 +44,7 @@ class ModelSettings:
     """Everything that changes what the model computes or how much it can hold."""
 
     path: str
-    n_ctx: int = 32768  # total KV cells, shared by all sequences
+    n_ctx: int = 65536  # total KV cells: n_ctx / n_seq_max per sequence
     n_seq_max: int = 16  # concurrent sequences (KV slots)
     n_threads: int = 2
     n_batch: int = 256  # prefill chunk: a prompt is always split the same way
@@ -138,7 +138,10 @@ class LlamaModel:
         cparams.n_seq_max = settings.n_seq_max
         cparams.n_threads = settings.n_threads
         cparams.n_threads_batch = settings.n_threads
-        cparams.kv_unified = True  # lets n choices share one prompt's KV cells
+        # One KV stream per sequence: its cells never interleave with other
+        # sequences', so its attention sums run in the same order whatever else
+        # is running. Choices of one request get a copy of the prompt's cells.
+        cparams.kv_unified = False
         cparams.no_perf = True
         self._ctx = llama.llama_init_from_model(self._model, cparams)
         if not self._ctx:
@@ -147,6 +150,7 @@ class LlamaModel:
         self._memory = llama.llama_get_memory(self._ctx)
         self.n_vocab: int = llama.llama_vocab_n_tokens(self._vocab)
         self.n_ctx: int = llama.llama_n_ctx(self._ctx)
+        self.n_ctx_seq: int = llama.llama_n_ctx_seq(self._ctx)  # what one sequence can hold
         self.n_ctx_train: int = llama.llama_model_n_ctx_train(self._model)
         self.add_bos: bool = bool(llama.llama_vocab_get_add_bos(self._vocab))
         self.bos: int = llama.llama_vocab_bos(self._vocab)

@@ -89,10 +89,6 @@ class Job:
     def cancel(self) -> None:
         self.cancelled.set()
 
-    @property
-    def reserved_cells(self) -> int:
-        return len(self.spec.prompt) + self.spec.n * self.spec.max_new_tokens
-
 
 class Scheduler:
     """Owns a `LlamaModel`; `submit` jobs from any thread."""
@@ -105,10 +101,6 @@ class Scheduler:
         self._prefilling: Job | None = None
         self._active: list[Job] = []
         self._free_seqs = list(range(model.settings.n_seq_max))
-        # Unified KV cells are shared by all sequences: admit a job only when its
-        # prompt plus its longest possible completions fit beside the others'.
-        self._cell_budget = model.n_ctx - model.settings.n_batch
-        self._cells_reserved = 0
         self._cv = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="engine-scheduler", daemon=True)
@@ -119,8 +111,8 @@ class Scheduler:
     def submit(self, job: Job) -> None:
         if job.spec.n > self.max_n:
             raise ValueError(f"n is at most {self.max_n} on this engine")
-        if job.reserved_cells > self._cell_budget:
-            raise ValueError("prompt plus max_tokens exceed the engine's context")
+        if len(job.spec.prompt) + job.spec.max_new_tokens > self.model.n_ctx_seq:
+            raise ValueError("prompt plus max_tokens exceed a sequence's context")
         with self._cv:
             if len(self._waiting) >= self.max_waiting:
                 raise QueueFull(f"{len(self._waiting)} requests are already waiting")
@@ -147,8 +139,11 @@ class Scheduler:
     def _run(self) -> None:
         while True:
             with self._cv:
-                while not self._stop and not (self._waiting or self._prefilling or self._active):
-                    self._cv.wait()
+                # Sleep unless there is work that can move: a waiting job that
+                # does not fit yet is woken by `_release`.
+                while not self._stop and not (self._prefilling or self._active or self._admissible()):
+                    self._cv.wait(timeout=0.5)  # also notices cancelled waiting jobs
+                    self._drop_cancelled_waiting()
                 if self._stop:
                     return
             try:
@@ -159,6 +154,9 @@ class Scheduler:
             except Exception as exc:  # the model failed: fail every job, keep serving
                 self._fail_all(f"the engine failed: {exc}")
 
+    def _admissible(self) -> bool:
+        return bool(self._waiting) and self._waiting[0].spec.n <= len(self._free_seqs)
+
     def _admit(self) -> None:
         if self._prefilling is not None:
             return
@@ -166,13 +164,10 @@ class Scheduler:
             if not self._waiting:
                 return
             job = self._waiting[0]
-            if job.spec.n > len(self._free_seqs):
-                return
-            if self._cells_reserved + job.reserved_cells > self._cell_budget:
+            if not self._admissible():
                 return
             self._waiting.popleft()
             seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
-            self._cells_reserved += job.reserved_cells
         spec = job.spec
         job.choices = [
             _Choice(
@@ -294,12 +289,15 @@ class Scheduler:
         with self._cv:
             self._free_seqs.extend(c.seq for c in job.choices)
             self._free_seqs.sort()
-            self._cells_reserved -= job.reserved_cells
+            self._cv.notify()
+
+    def _drop_cancelled_waiting(self) -> None:
+        for job in [j for j in self._waiting if j.cancelled.is_set()]:
+            self._waiting.remove(job)
 
     def _drop_cancelled(self) -> None:
         with self._cv:
-            for job in [j for j in self._waiting if j.cancelled.is_set()]:
-                self._waiting.remove(job)
+            self._drop_cancelled_waiting()
         if self._prefilling is not None and self._prefilling.cancelled.is_set():
             job, self._prefilling = self._prefilling, None
             self._release(job)

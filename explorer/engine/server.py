@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..api import ChatCompletionRequest
+from ..api import ChatCompletionRequest, dependency_param
 from .service import Engine, EngineError, token_text
 
 __all__ = ["create_app", "validation_error"]
@@ -50,6 +50,8 @@ def validation_error(exc: ValidationError) -> EngineError:
     first = exc.errors(include_url=False)[0]
     param = _param_path(tuple(first["loc"])) or None
     msg = first["msg"].removeprefix("Value error, ")
+    if param is None and (named := dependency_param(msg)):
+        return EngineError(400, f"{named} {msg[len(named) + 2 :]}.", param=named, code="invalid_value")
     if first["type"] == "extra_forbidden":
         msg = f"Unrecognized request argument supplied: {param}"
     elif first["type"] == "missing":

@@ -25,8 +25,8 @@ from .scheduler import Event, Job, JobSpec, QueueFull, Scheduler, TokenInfo
 
 __all__ = ["Engine", "EngineError", "Prepared", "token_text"]
 
-# Longest prompt plus completion one request may use: keeps one learner from
-# taking the whole KV cache (32k cells) from the rest of the class.
+# Longest prompt plus completion one request may use (each sequence has its
+# own KV stream of n_ctx / n_seq_max cells).
 CONTEXT_LIMIT = 4096
 
 
@@ -77,7 +77,7 @@ class Engine:
             f"{model.sha256};{__version__};{model.settings.numerics()}".encode()
         ).hexdigest()
         self.system_fingerprint = f"fp_{digest[:12]}"
-        self.context_limit = min(CONTEXT_LIMIT, model.n_ctx_train or CONTEXT_LIMIT)
+        self.context_limit = min(CONTEXT_LIMIT, model.n_ctx_seq, model.n_ctx_train or CONTEXT_LIMIT)
 
     def close(self) -> None:
         self.scheduler.close()

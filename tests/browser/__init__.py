@@ -1,0 +1,1 @@
+"""Browser tests: the real app, served by Streamlit, driven in headless Chromium."""

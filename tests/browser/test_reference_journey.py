@@ -1,0 +1,77 @@
+"""A learner opens the app, lands on the Reference page and searches it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import AppServer, screenshot, wait_for_app
+
+SHOWN_AT_START = ["temperature", "logit_bias", "top_logprobs"]
+
+
+def param_section(page: Page, name: str) -> Locator:
+    """The expander that documents one request parameter."""
+    return page.locator(f".st-key-reference_param_{name}")
+
+
+def background_luminance(page: Page) -> float:
+    """Relative luminance (0 black .. 1 white) of the app's background."""
+    return float(
+        page.locator("[data-testid='stApp']").evaluate(
+            """el => {
+                const [r, g, b] = getComputedStyle(el).backgroundColor
+                    .match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number)
+                    .map(c => c / 255)
+                    .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            }"""
+        )
+    )
+
+
+def assert_no_error_shown(page: Page, app: AppServer) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert "Traceback" not in app.log(), app.log()
+
+
+def test_reference_is_the_landing_page_and_search_filters_it(page: Page, app: AppServer) -> None:
+    page.goto(app.url)
+    wait_for_app(page)
+
+    expect(page).to_have_title("Chat Completions Explorer")
+    expect(page.locator("h1")).to_have_text("Reference")
+    for name in SHOWN_AT_START:
+        expect(param_section(page, name)).to_be_visible()
+        expect(param_section(page, name)).to_contain_text(name)
+    assert background_luminance(page) > 0.8, "the default theme should be light"
+    assert_no_error_shown(page, app)
+    screenshot(page, "reference-light")
+
+    search = page.locator(".st-key-reference_search input")
+    search.fill("logit")
+    search.press("Enter")
+    expect(param_section(page, "temperature")).to_have_count(0)
+    wait_for_app(page)
+    expect(param_section(page, "logit_bias")).to_be_visible()
+    expect(param_section(page, "top_logprobs")).to_have_count(0)
+    assert_no_error_shown(page, app)
+    screenshot(page, "reference-search-logit")
+
+    search.fill("")
+    search.press("Enter")
+    expect(param_section(page, "temperature")).to_be_visible()
+    wait_for_app(page)
+    assert_no_error_shown(page, app)
+
+
+def test_reference_follows_a_dark_colour_scheme(page: Page, app: AppServer) -> None:
+    page.emulate_media(color_scheme="dark")
+    page.goto(app.url)
+    wait_for_app(page)
+
+    expect(page.locator("h1")).to_have_text("Reference")
+    assert background_luminance(page) < 0.1, "a dark colour scheme should give the dark theme"
+    param_section(page, "temperature").click()  # open one expander to show its content
+    wait_for_app(page)
+    assert_no_error_shown(page, app)
+    screenshot(page, "reference-dark")

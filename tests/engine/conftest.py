@@ -1,0 +1,69 @@
+"""A real embedded engine over real HTTP, shared by the engine tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_engine(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    with open(tmp / f"engine-{port}.log", "wb") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "explorer.engine", "--port", str(port), *extra],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (tmp / f"engine-{port}.log").read_text()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc, f"http://127.0.0.1:{port}"
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("engine did not start")
+
+
+@pytest.fixture(scope="session")
+def engine_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The engine's root URL (…:port); the API lives under /v1."""
+    proc, root = start_engine(tmp_path_factory.mktemp("engine"))
+    yield root
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def model_id(engine_root: str) -> str:
+    return httpx.get(f"{engine_root}/v1/models").json()["data"][0]["id"]
+
+
+@pytest.fixture
+def chat(engine_root: str, model_id: str):
+    """POSTs a chat completion body (model filled in) and returns the httpx response."""
+
+    def post(body: dict, **kw) -> httpx.Response:
+        return httpx.post(f"{engine_root}/v1/chat/completions", json={"model": model_id, **body}, timeout=120, **kw)
+
+    return post

@@ -1,0 +1,214 @@
+"""Each documented parameter effect, on the real engine over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.engine
+
+USER = lambda text: [{"role": "user", "content": text}]  # noqa: E731
+REPETITIVE = USER("Repeat after me forever: the cat sat on the mat, the cat sat on the mat, the cat")
+
+
+def ok(response: httpx.Response) -> dict:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def content(body: dict, i: int = 0) -> str:
+    return body["choices"][i]["message"]["content"]
+
+
+def test_max_tokens_cuts_with_length(chat):
+    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 5, "temperature": 0}))
+    assert body["choices"][0]["finish_reason"] == "length"
+    assert body["usage"]["completion_tokens"] == 5
+    assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + 5
+
+
+def test_max_completion_tokens_is_the_same_cap(chat):
+    body = ok(chat({"messages": USER("Once upon a time"), "max_completion_tokens": 3, "temperature": 0}))
+    assert body["choices"][0]["finish_reason"] == "length"
+    assert body["usage"]["completion_tokens"] == 3
+
+
+def test_stop_truncates_and_is_not_returned(chat):
+    free = content(ok(chat({"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0})))
+    words = free.split()
+    assert len(words) > 4, free
+    stop = " " + words[3]  # a sequence that straddles tokens as often as not
+    expected = free[: free.index(stop)]
+    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0, "stop": [stop]}))
+    assert content(body) == expected
+    assert stop not in content(body)
+    assert body["choices"][0]["finish_reason"] == "stop"
+
+
+def test_stop_also_applies_when_streaming(chat, engine_root, model_id):
+    free = content(ok(chat({"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0})))
+    stop = " " + free.split()[3]
+    text = "".join(
+        d for d, _ in _stream(engine_root, model_id, {"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0, "stop": stop})
+    )
+    assert text == free[: free.index(stop)]
+
+
+def test_logit_bias_minus_100_bans_a_token(chat):
+    base = {"messages": USER("The capital of France is"), "max_tokens": 8, "temperature": 0, "explain": 1}
+    greedy = ok(chat(base))["choices"][0]["explain"]
+    token_id = greedy[0]["token_id"]  # the token greedy decoding picks first
+    banned = ok(chat(base | {"logit_bias": {str(token_id): -100}}))["choices"][0]["explain"]
+    assert token_id not in [p["token_id"] for p in banned]
+
+
+def test_logit_bias_plus_100_forces_a_token(chat, engine_root):
+    ids = httpx.post(f"{engine_root}/tokenize", json={"content": " banana"}).json()["tokens"]
+    assert len(ids) == 1
+    body = ok(
+        chat({"messages": USER("The capital of France is"), "max_tokens": 4, "seed": 3, "logit_bias": {str(ids[0]): 100}})
+    )
+    assert content(body) == " banana" * 4
+
+
+def test_frequency_penalty_lowers_repetition(chat):
+    def distinct_ratio(penalty: float) -> float:
+        body = ok(chat({"messages": REPETITIVE, "max_tokens": 40, "temperature": 0, "frequency_penalty": penalty, "logprobs": True}))
+        tokens = [t["token"] for t in body["choices"][0]["logprobs"]["content"]]
+        return len(set(tokens)) / len(tokens)
+
+    assert distinct_ratio(2.0) > distinct_ratio(0.0) + 0.2
+
+
+def test_temperature_zero_is_argmax(chat):
+    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "temperature": 0, "logprobs": True, "top_logprobs": 1}))
+    for entry in body["choices"][0]["logprobs"]["content"]:
+        assert entry["token"] == entry["top_logprobs"][0]["token"]
+        assert entry["logprob"] == entry["top_logprobs"][0]["logprob"]
+
+
+def test_tiny_top_p_equals_greedy(chat):
+    greedy = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "temperature": 0}))
+    nucleus = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "top_p": 0.0001, "temperature": 1.5, "seed": 99}))
+    assert content(nucleus) == content(greedy)
+
+
+def test_n_gives_n_choices(chat):
+    req = {"messages": USER("Once upon a time"), "max_tokens": 12, "seed": 5, "temperature": 1.2, "logprobs": True}
+    body = ok(chat(req | {"n": 3}))
+    assert [c["index"] for c in body["choices"]] == [0, 1, 2]
+    assert len({content(body, i) for i in range(3)}) > 1  # each choice has its own random stream
+    # choice 0 uses the same random stream as a lone request with that seed
+    assert content(body, 0) == content(ok(chat(req)))
+    reported = [len(c["logprobs"]["content"]) for c in body["choices"]]
+    for c, count in zip(body["choices"], reported):
+        if c["finish_reason"] == "length":
+            assert count == 12
+    assert sum(reported) <= body["usage"]["completion_tokens"] <= 36
+
+
+def test_seed_reproduces_content_and_logprobs(chat):
+    req = {"messages": USER("Once upon a time"), "max_tokens": 20, "seed": 1234, "temperature": 1.3, "logprobs": True, "top_logprobs": 3}
+    a, b = ok(chat(req)), ok(chat(req))
+    assert a["choices"] == b["choices"]
+    assert a["system_fingerprint"] == b["system_fingerprint"]
+    c = ok(chat(req | {"seed": 4321}))
+    assert content(c) != content(a)
+
+
+def _stream(engine_root: str, model_id: str, body: dict):
+    """Yields (content delta, chunk) for each data event of a streamed request."""
+    with httpx.stream("POST", f"{engine_root}/v1/chat/completions", json={"model": model_id, "stream": True, **body}, timeout=120) as r:
+        assert r.status_code == 200, r.read()
+        assert r.headers["content-type"].startswith("text/event-stream")
+        saw_done = False
+        for line in r.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            data = line[len("data: ") :]
+            if data == "[DONE]":
+                saw_done = True
+                continue
+            chunk = json.loads(data)
+            delta = chunk["choices"][0]["delta"].get("content") or "" if chunk["choices"] else ""
+            yield delta, chunk
+        assert saw_done
+
+
+def test_stream_joins_to_the_same_text_and_logprobs(chat, engine_root, model_id):
+    req = {"messages": USER("Once upon a time"), "max_tokens": 24, "seed": 77, "temperature": 1.0, "logprobs": True, "top_logprobs": 2}
+    whole = ok(chat(req))
+    events = list(_stream(engine_root, model_id, req))
+    assert "".join(d for d, _ in events) == content(whole)
+    streamed_lp = [e for _, c in events if c["choices"] and c["choices"][0].get("logprobs") for e in c["choices"][0]["logprobs"]["content"]]
+    assert streamed_lp == whole["choices"][0]["logprobs"]["content"]
+    first = events[0][1]["choices"][0]
+    assert first["delta"] == {"role": "assistant", "content": ""}
+    assert events[-1][1]["choices"][0]["finish_reason"] == whole["choices"][0]["finish_reason"]
+    assert len({c["id"] for _, c in events}) == 1
+
+
+def test_include_usage_sends_a_final_usage_chunk(chat, engine_root, model_id):
+    req = {"messages": USER("Hi"), "max_tokens": 6, "temperature": 0}
+    chunks = [c for _, c in _stream(engine_root, model_id, req | {"stream_options": {"include_usage": True}})]
+    last = chunks[-1]
+    assert last["choices"] == []
+    assert last["usage"] == ok(chat(req))["usage"]
+    assert last["usage"]["total_tokens"] == last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"]
+    assert all(c["usage"] is None for c in chunks[:-1])
+
+
+def test_without_include_usage_no_usage_chunk(engine_root, model_id):
+    chunks = [c for _, c in _stream(engine_root, model_id, {"messages": USER("Hi"), "max_tokens": 4, "temperature": 0})]
+    assert all(c["choices"] for c in chunks)
+    assert all("usage" not in c for c in chunks)
+
+
+def test_logprobs_carry_bytes_and_sorted_alternatives(chat):
+    body = ok(chat({"messages": USER("Café au lait"), "max_tokens": 10, "seed": 2, "logprobs": True, "top_logprobs": 5}))
+    entries = body["choices"][0]["logprobs"]["content"]
+    assert entries
+    joined = b"".join(bytes(e["bytes"]) for e in entries).decode("utf-8", "replace")
+    assert joined == content(body)
+    for e in entries:
+        alts = [a["logprob"] for a in e["top_logprobs"]]
+        assert len(alts) == 5 and alts == sorted(alts, reverse=True)
+        assert e["logprob"] <= alts[0] + 1e-9
+
+
+def test_rendered_prompt_is_a_transcript(chat):
+    body = ok(chat({"messages": [{"role": "system", "content": "Be brief."}, *USER("Hello")], "max_tokens": 2, "temperature": 0}))
+    assert body["rendered_prompt"] == "System: Be brief.\nUser: Hello\nAssistant:"
+
+
+def test_explain_reports_each_pipeline_step(chat):
+    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 3, "seed": 1, "top_p": 0.2, "explain": 5}))
+    positions = body["choices"][0]["explain"]
+    assert len(positions) == 3
+    names = [s["name"] for s in positions[0]["steps"]]
+    assert names[0] == "raw" and names[-1] == "top_p"
+    before, final = positions[0]["steps"][-2], positions[0]["steps"][-1]
+    assert before["token_ids"] == final["token_ids"]
+    assert sum(final["probs"]) <= 1 + 1e-6
+    chosen = final["token_ids"].index(positions[0]["token_id"])
+    assert final["probs"][chosen] > 0
+    # top_p renormalises: every kept token gains, every cut token drops to 0
+    for p_before, p_after in zip(before["probs"], final["probs"]):
+        assert p_after == 0 or p_after >= p_before
+    assert any(p == 0 for pos in positions for p in pos["steps"][-1]["probs"])
+
+
+def test_tokenize_and_detokenize_round_trip(engine_root):
+    r = httpx.post(f"{engine_root}/tokenize", json={"content": " Hello world", "with_pieces": True}).json()
+    pieces = r["tokens"]
+    assert "".join(p["piece"] for p in pieces) == " Hello world"
+    ids = [p["id"] for p in pieces]
+    assert httpx.post(f"{engine_root}/detokenize", json={"tokens": ids}).json()["content"] == " Hello world"
+
+
+def test_models_and_health(engine_root, model_id):
+    assert model_id
+    health = httpx.get(f"{engine_root}/health").json()
+    assert health["status"] == "ok" and health["system_fingerprint"].startswith("fp_")
