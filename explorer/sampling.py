@@ -49,6 +49,7 @@ __all__ = [
     "probabilities",
     "process",
     "sample",
+    "sample_with_normalizer",
     "top_logprobs",
     "trace",
 ]
@@ -382,11 +383,15 @@ def draw(logits: np.ndarray, u: float) -> int:
 
 def _inverse_cdf(z: np.ndarray, u: float) -> int:
     _, w = _weights(z)
-    if w.size <= 2 * _BLOCK:
+    return _inverse_cdf_weights(w, None if w.size <= 2 * _BLOCK else _block_ends(w), u)
+
+
+def _inverse_cdf_weights(w: np.ndarray, ends: np.ndarray | None, u: float) -> int:
+    """The token at u on the CDF of weights `w` (with their block ends when w is large)."""
+    if ends is None:
         cum = np.cumsum(w, dtype=np.float64)
         return _first_above(cum, u * cum[-1], w)
     # Two levels instead of a full cumsum: find the block, then the token inside it.
-    ends = _block_ends(w)
     target = u * ends[-1]
     b = int(np.searchsorted(ends, target, side="right"))
     if b == ends.size:  # u * total rounded up to the total
@@ -497,6 +502,29 @@ def sample(
 ) -> int:
     """Steps 1-5: the next token id, using one uniform number from `rng`."""
     return draw(process(logits, params, counts), rng.random())
+
+
+def sample_with_normalizer(
+    logits: np.ndarray, params: SamplingParams, counts: Mapping[int, int], rng: np.random.Generator
+) -> tuple[int, float]:
+    """`sample`, plus `log_softmax_normalizer` of the raw logits (for reported logprobs).
+
+    When the pipeline leaves the logits unchanged (the default parameters), the
+    draw and the normaliser share one pass of exp over the vocabulary; the token
+    is the same as `sample` would give.
+    """
+    processed = process(logits, params, counts)
+    u = float(rng.random())
+    z = _as_logits(processed)
+    if processed is not logits or z.size <= _SMALL or not 0.0 <= u < 1.0:
+        return draw(processed, u), log_softmax_normalizer(logits)
+    sample_ = z[:: _stride(z.size)]
+    if 4 * np.count_nonzero(sample_ > -np.inf) < sample_.size:
+        return draw(processed, u), log_softmax_normalizer(logits)
+    m, w = _weights(z)
+    ends = _block_ends(w)
+    token = _inverse_cdf_weights(w, None if w.size <= 2 * _BLOCK else ends, u)
+    return token, float(m) + math.log(float(ends[-1]))
 
 
 def make_generator(seed: int | None, choice_index: int = 0) -> np.random.Generator:

@@ -26,6 +26,7 @@ from explorer.sampling import (
     probabilities,
     process,
     sample,
+    sample_with_normalizer,
     top_logprobs,
     trace,
 )
@@ -777,3 +778,22 @@ def test_benchmark_runs():
     results = sampling._benchmark(vocab_size=20_000, tokens=2)
     assert {"default", "temperature=0.7 top_p=0.9"} <= set(results)
     assert all(median >= best > 0 for median, best in results.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize(
+    "params",
+    [
+        SamplingParams(),
+        SamplingParams(temperature=0.7, top_p=0.9),
+        SamplingParams(temperature=0.0),
+        SamplingParams(frequency_penalty=0.5, logit_bias={3: 2.0}),
+    ],
+)
+def test_sample_with_normalizer_matches_sample_and_normalizer(seed, params):
+    rng = np.random.default_rng(seed)
+    logits = (rng.standard_normal(262_144) * 3).astype(np.float32)
+    counts = {1: 2, 3: 1}
+    token, norm = sample_with_normalizer(logits, params, counts, make_generator(seed))
+    assert token == sample(logits, params, counts, make_generator(seed))
+    assert norm == log_softmax_normalizer(logits)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +53,9 @@ def state_dir() -> Path:
 
 
 _local = threading.Lock()
+# Engines this process started: kept so they can be reaped and are not
+# reported as leaked when their Popen object would be collected.
+_children: dict[int, subprocess.Popen[bytes]] = {}
 _cached: tuple[EngineHandle, float] | None = None
 _HEALTH_TTL = 2.0  # seconds a healthy answer is trusted before asking again
 
@@ -123,6 +127,9 @@ def ensure_engine(model_path: str | None = None, *, timeout: float = 180.0) -> E
 
 
 def _spawn(model_path: str, folder: Path, timeout: float) -> EngineHandle:
+    for pid, child in list(_children.items()):  # reap engines of ours that died
+        if child.poll() is not None:
+            del _children[pid]
     port = _free_port()
     log_path = folder / "engine.log"
     cmd = [sys.executable, "-m", "explorer.engine", "--host", "127.0.0.1", "--port", str(port)]
@@ -141,6 +148,7 @@ def _spawn(model_path: str, folder: Path, timeout: float) -> EngineHandle:
             raise EngineStartError(f"the engine exited with code {proc.returncode}:\n{_tail(log_path)}")
         health = _health(port, timeout=1.0)
         if health is not None:
+            _children[proc.pid] = proc
             return EngineHandle(proc.pid, port, health["model"], model_path)
         time.sleep(0.2)
     proc.kill()
@@ -164,9 +172,18 @@ def stop_engine() -> bool:
             state = _read_state(folder / "engine.json")
             if not state or not _alive(state["pid"]):
                 return False
-            os.kill(state["pid"], 15)
-            for _ in range(50):
-                if not _alive(state["pid"]):
-                    break
-                time.sleep(0.1)
+            pid = state["pid"]
+            os.kill(pid, signal.SIGTERM)
+            child = _children.pop(pid, None)
+            if child is not None:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+            else:
+                for _ in range(100):
+                    if not _alive(pid):
+                        break
+                    time.sleep(0.1)
             return True

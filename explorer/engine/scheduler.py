@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import sampling
-from .model import MAX_DECODE_ROWS, LlamaModel, Row
+from .model import LlamaModel, Row, plan_groups
 from .textstream import Delta, TextStream
 
 __all__ = ["Job", "JobSpec", "TokenInfo", "Scheduler", "QueueFull", "Event"]
@@ -168,6 +168,10 @@ class Scheduler:
                 return
             self._waiting.popleft()
             seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
+        self._start(job, seqs)
+        self._prefilling = job
+
+    def _start(self, job: Job, seqs: list[int]) -> None:
         spec = job.spec
         job.choices = [
             _Choice(
@@ -179,7 +183,6 @@ class Scheduler:
             )
             for i, seq in enumerate(seqs)
         ]
-        self._prefilling = job
 
     def _prefill_step(self) -> None:
         """One fixed-size chunk of the current prompt; on the last one, the first tokens."""
@@ -197,19 +200,40 @@ class Scheduler:
         if not last:
             return
         self._prefilling = None
-        for c in job.choices[1:]:
-            m.copy_sequence(seq0, c.seq)
+        group = [job, *self._take_same_prompt(job)]
+        for other in group:
+            for c in other.choices:
+                if c.seq != seq0:
+                    m.copy_sequence(seq0, c.seq)  # the same KV bytes as its own prefill
         logits = m.logits(len(chunk) - 1)
-        for c in job.choices:
-            self._sample(job, c, logits)
-        self._active.append(job)
-        self._retire_if_done(job)
+        for other in group:
+            for c in other.choices:
+                self._sample(other, c, logits)
+            self._active.append(other)
+            self._retire_if_done(other)
+
+    def _take_same_prompt(self, job: Job) -> list[Job]:
+        """Waiting jobs with exactly this prompt (comparison variants): they share its prefill.
+
+        Copying the finished prompt's cells and logits gives each the same
+        numbers as evaluating the prompt itself, minus the work.
+        """
+        taken = []
+        with self._cv:
+            for other in list(self._waiting):
+                if other.spec.prompt == job.spec.prompt and other.spec.n <= len(self._free_seqs):
+                    self._waiting.remove(other)
+                    self._start(other, [self._free_seqs.pop(0) for _ in range(other.spec.n)])
+                    taken.append(other)
+        return taken
 
     def _decode_round(self) -> None:
-        """Advances every active sequence by one token, in batches of at most MAX_DECODE_ROWS."""
+        """Advances every active sequence by one token, in the cheapest groups of 1..7 rows."""
         pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
-        for lo in range(0, len(pending), MAX_DECODE_ROWS):
-            group = pending[lo : lo + MAX_DECODE_ROWS]
+        lo = 0
+        for size in plan_groups(len(pending)):
+            group = pending[lo : lo + size]
+            lo += size
             self.model.decode([Row(c.next_token, c.pos, c.seq) for _, c in group])  # type: ignore[arg-type]
             for i, (job, c) in enumerate(group):
                 c.pos += 1
@@ -223,8 +247,13 @@ class Scheduler:
     def _sample(self, job: Job, c: _Choice, logits: np.ndarray) -> None:
         """Picks the next token of choice `c` from `logits` and reports it."""
         spec = job.spec
-        token = sampling.sample(logits, spec.params, c.counts, c.rng)
-        info = self._describe(spec, c, logits, token)
+        if spec.top_logprobs is None and not spec.explain:
+            token, info = sampling.sample(logits, spec.params, c.counts, c.rng), None
+        else:
+            token, norm = sampling.sample_with_normalizer(logits, spec.params, c.counts, c.rng)
+            info = self._describe(spec, c, logits, token, norm)
+        if info is None:
+            info = TokenInfo(token, self.model.token_bytes(token), 0.0, ())
         c.counts[token] = c.counts.get(token, 0) + 1
         generated = len(c.tokens) + 1
         if self.model.is_end_of_generation(token):
@@ -241,11 +270,11 @@ class Scheduler:
             self._report(job, c, delta)
             c.next_token = token
 
-    def _describe(self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int) -> TokenInfo:
+    def _describe(
+        self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int, norm: float
+    ) -> TokenInfo:
+        """The token with its raw logprob, top alternatives and (opt-in) pipeline trace."""
         piece = self.model.token_bytes(token)
-        if spec.top_logprobs is None and not spec.explain:
-            return TokenInfo(token, piece, 0.0, ())
-        norm = sampling.log_softmax_normalizer(logits)
         top: tuple[tuple[int, float], ...] = ()
         if spec.top_logprobs:
             ids, lps = sampling.top_logprobs(logits, spec.top_logprobs, normalizer=norm)

@@ -46,12 +46,9 @@ def start_engine(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
 
 
 @pytest.fixture(scope="session")
-def engine_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The engine's root URL (…:port); the API lives under /v1."""
-    proc, root = start_engine(tmp_path_factory.mktemp("engine"))
-    yield root
-    proc.terminate()
-    proc.wait(timeout=20)
+def engine_root(engine_handle) -> str:
+    """The shared engine's root URL (…:port); the API lives under /v1."""
+    return engine_handle.base_url.removesuffix("/v1")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,151 @@
+"""Engine benchmark: ratios measured side by side in one run.
+
+    .venv/bin/python scripts/bench_engine.py [--rounds 3] [--tokens 128]
+
+Prints, each as a median over interleaved rounds (this machine is noisy, so
+only ratios measured in the same run mean anything):
+
+1. decode: the engine's streamed decode rate with the full sampling pipeline
+   and top_logprobs=20, against llama.cpp greedy decoding with no Python
+   sampling work (same model file, threads, prompt and llama.cpp settings).
+   Target: >= 0.90.
+2. batching: four variants of one prompt (temperature 0.2, 0.7, 1.0, 1.5;
+   `--tokens` each) sent at once, against the same four one after another
+   through the engine: total wall time. Target: <= 0.80.
+3. determinism cost: the engine's single-stream decode against llama.cpp with
+   its default settings (weight repacking on).
+4. time to first token for a ~30-token prompt at idle (ms), beside llama.cpp's
+   prefill time for the same prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from explorer.engine.model import LlamaModel, ModelSettings, Row, default_model_path  # noqa: E402
+from tests.engine.conftest import start_engine  # noqa: E402
+
+# A prompt the base model keeps continuing, so every variant really generates
+# `--tokens` tokens (with seed 2 all four run to the limit; the script checks).
+PROMPT = "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"
+SEED = 2
+
+
+def llama_greedy(model: LlamaModel, prompt: list[int], tokens: int) -> tuple[float, float]:
+    """(decode tokens/s, prefill ms) with llama.cpp's own greedy sampler, no Python per token."""
+    import llama_cpp as llama
+
+    sampler = llama.llama_sampler_init_greedy()
+    try:
+        model.clear_all()
+        t0 = time.perf_counter()
+        model.prefill(0, prompt)
+        token = llama.llama_sampler_sample(sampler, model._ctx, -1)
+        prefill_ms = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        for i in range(tokens):
+            model.decode([Row(token, len(prompt) + i, 0)])
+            token = llama.llama_sampler_sample(sampler, model._ctx, -1)
+        return tokens / (time.perf_counter() - t1), prefill_ms
+    finally:
+        llama.llama_sampler_free(sampler)
+
+
+def engine_stream(url: str, model: str, body: dict) -> dict:
+    """Streams one request; returns time to first token, decode rate and token count."""
+    t0 = time.perf_counter()
+    stamps: list[float] = []
+    payload = {"model": model, "stream": True, "stream_options": {"include_usage": True}, **body}
+    usage = None
+    with httpx.stream("POST", f"{url}/v1/chat/completions", json=payload, timeout=600) as r:
+        r.raise_for_status()
+        for line in r.iter_lines():
+            if not line.startswith("data: {"):
+                continue
+            chunk = json.loads(line[6:])
+            if chunk.get("usage"):
+                usage = chunk["usage"]
+            if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+                stamps.append(time.perf_counter())
+    n = usage["completion_tokens"] if usage else len(stamps)
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else float("nan")
+    return {"ttft_ms": (stamps[0] - t0) * 1000 if stamps else float("nan"), "rate": rate, "tokens": n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tokens", type=int, default=128)
+    args = ap.parse_args()
+
+    path = str(default_model_path())
+    same = LlamaModel(ModelSettings(path=path))  # the engine's llama.cpp settings
+    default = LlamaModel(ModelSettings(path=path, use_extra_bufts=True))  # llama.cpp defaults
+    tmp = Path(ROOT / "artifacts" / "bench")
+    tmp.mkdir(parents=True, exist_ok=True)
+    proc, url = start_engine(tmp)
+    try:
+        model_id = httpx.get(f"{url}/v1/models").json()["data"][0]["id"]
+        # The prompt as the engine renders it, so both sides read the same tokens.
+        rendered = f"User: {PROMPT}\nAssistant:"
+        prompt_ids = same.tokenize(rendered, add_special=True)
+        single = {
+            "messages": [{"role": "user", "content": PROMPT}],
+            "max_tokens": args.tokens,
+            "seed": SEED,
+            "logprobs": True,
+            "top_logprobs": 20,
+            "stop": ["<never>"],
+        }
+        variants = [
+            {"messages": [{"role": "user", "content": PROMPT}], "max_tokens": args.tokens, "seed": SEED, "temperature": t}
+            for t in (0.2, 0.7, 1.0, 1.5)
+        ]
+        engine_stream(url, model_id, single)  # warm-up
+        llama_greedy(same, prompt_ids, 16)
+        llama_greedy(default, prompt_ids, 16)
+
+        rows: dict[str, list[float]] = {k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one")}
+        for _ in range(args.rounds):
+            run = engine_stream(url, model_id, single)
+            rows["engine"].append(run["rate"])
+            rate, prefill = llama_greedy(same, prompt_ids, args.tokens)
+            rows["llama_same"].append(rate)
+            rows["prefill"].append(prefill)
+            rows["llama_default"].append(llama_greedy(default, prompt_ids, args.tokens)[0])
+            rows["ttft"].append(engine_stream(url, model_id, single | {"max_tokens": 1})["ttft_ms"])
+            t0 = time.perf_counter()
+            counts = [engine_stream(url, model_id, v)["tokens"] for v in variants]
+            rows["one_by_one"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(len(variants)) as pool:
+                list(pool.map(lambda v: engine_stream(url, model_id, v), variants))
+            rows["together"].append(time.perf_counter() - t0)
+
+        med = {k: statistics.median(v) for k, v in rows.items()}
+        print(f"prompt: {len(prompt_ids)} tokens; {args.tokens} generated tokens; {args.rounds} rounds (medians)")
+        print(f"   variants generated {counts} tokens")
+        print(f"1. decode, full pipeline + top_logprobs=20 vs llama.cpp greedy: {med['engine']:.1f} / {med['llama_same']:.1f} tok/s = {med['engine'] / med['llama_same']:.2f}  (target >= 0.90)")
+        print(f"2. four variants at once vs one after another: {med['together']:.2f} / {med['one_by_one']:.2f} s = {med['together'] / med['one_by_one']:.2f}  (target <= 0.80)")
+        print(f"3. determinism settings: engine vs llama.cpp defaults: {med['engine']:.1f} / {med['llama_default']:.1f} tok/s = {med['engine'] / med['llama_default']:.2f}")
+        print(f"4. time to first token at idle: {med['ttft']:.0f} ms (llama.cpp prefill of the same {len(prompt_ids)} tokens: {med['prefill']:.0f} ms)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        same.close()
+        default.close()
+
+
+if __name__ == "__main__":
+    main()
