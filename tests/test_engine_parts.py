@@ -1,0 +1,126 @@
+"""Pure parts of the engine: text release with stop sequences, prompt rendering, batch plans."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from explorer.api import ChatCompletionRequest
+from explorer.engine.model import DECODE_COST_MS, MAX_DECODE_ROWS, plan_groups
+from explorer.engine.prompt import render_template, render_transcript
+from explorer.engine.service import token_text
+from explorer.engine.textstream import TextStream
+
+
+def run(pieces: list[bytes], stops: list[str]) -> tuple[str, list[tuple[int, ...]], bool]:
+    ts = TextStream(stops)
+    text, released, stopped = "", [], False
+    for p in pieces:
+        d = ts.push(p)
+        text += d.text
+        released.append(d.tokens)
+        if d.stopped:
+            stopped = True
+            break
+    if not stopped:
+        d = ts.finish()
+        text += d.text
+        released.append(d.tokens)
+    return text, released, stopped
+
+
+@pytest.mark.parametrize(
+    ("pieces", "stops", "text", "stopped"),
+    [
+        ([b"Hello", b" wor", b"ld"], [], "Hello world", False),
+        ([b"Hello", b"\nUs", b"er:", b" hi"], ["\nUser:"], "Hello", True),  # across tokens
+        ([b"ab", b"cX", b"Yd"], ["XY"], "abc", True),
+        ([b"abc", b"X"], ["XY"], "abcX", False),  # a prefix that never completes is released at the end
+        ([b"x", b"STOP"], ["STOP", "TO"], "x", True),  # earliest match wins
+        ([b"\xe2\x82", b"\xac and"], [], "\u20ac and", False),  # a euro sign split across tokens
+        ([b"caf", b"\xc3", b"\xa9!"], ["!"], "caf\u00e9", True),
+    ],
+)
+def test_text_release(pieces, stops, text, stopped):
+    got, _, did_stop = run(pieces, stops)
+    assert got == text
+    assert did_stop == stopped
+
+
+def test_text_is_released_as_early_as_safe():
+    ts = TextStream(["\nUser:"])
+    assert ts.push(b"Hi").text == "Hi"
+    assert ts.push(b" there\n").text == " there"  # "\n" could start the stop: held back
+    assert ts.push(b"Us").text == ""
+    assert ts.push(b"a").text == "\nUsa"  # no longer a prefix: released
+
+
+def test_tokens_are_released_with_their_text():
+    # Every token whose bytes were released is released exactly once, in order.
+    for split in itertools.combinations(range(1, 12), 3):
+        data = b"one two\nUser: three"
+        cuts = [0, *split, len(data)]
+        pieces = [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+        text, released, stopped = run(pieces, ["\nUser:"])
+        assert text == "one two"
+        flat = [i for group in released for i in group]
+        assert flat == list(range(len(flat)))
+        starts = [sum(len(p) for p in pieces[:i]) for i in range(len(pieces))]
+        assert flat == [i for i, s in enumerate(starts) if s < len(b"one two")]
+
+
+def test_push_after_stop_is_an_error():
+    ts = TextStream(["x"])
+    assert ts.push(b"x").stopped
+    with pytest.raises(RuntimeError):
+        ts.push(b"y")
+
+
+def messages(*pairs):
+    return ChatCompletionRequest(model="m", messages=[{"role": r, "content": c} for r, c in pairs]).messages
+
+
+def test_transcript_rendering_and_turn_stops():
+    rendered = render_transcript(messages(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")))
+    assert rendered.text == "System: Be brief.\nUser: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:"
+    assert "\nUser:" in rendered.stops and "\nAssistant:" in rendered.stops
+    assert rendered.parse_special is False  # "<bos>" typed by a learner stays text
+
+
+def test_tool_messages_in_transcript():
+    req = ChatCompletionRequest(
+        model="m",
+        messages=[
+            {"role": "user", "content": "Weather?"},
+            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+        ],
+    )
+    text = render_transcript(req.messages).text
+    assert '[calls get_weather({"city":"Paris"})]' in text
+    assert "Tool (c1): 18C" in text
+
+
+def test_chat_template_rendering():
+    template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"
+    rendered = render_template(template, messages(("user", "Hi")), "<bos>", "")
+    assert rendered.text == "<user>Hi</user><assistant>"
+    assert rendered.parse_special is True
+
+
+@pytest.mark.parametrize("rows", range(1, 40))
+def test_plan_groups_is_optimal_and_bounded(rows):
+    plan = plan_groups(rows)
+    assert sum(plan) == rows
+    assert all(1 <= g <= MAX_DECODE_ROWS for g in plan)
+    cost = sum(DECODE_COST_MS[g] for g in plan)
+    # no split into two parts beats it (optimal substructure check)
+    for first in range(1, min(rows, MAX_DECODE_ROWS) + 1):
+        rest = plan_groups(rows - first)
+        assert cost <= DECODE_COST_MS[first] + sum(DECODE_COST_MS[g] for g in rest) + 1e-9
+
+
+@pytest.mark.parametrize(("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")])
+def test_token_text(piece, text):
+    assert token_text(piece) == text
