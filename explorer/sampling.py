@@ -5,6 +5,7 @@ function ``(logits, ...) -> logits`` that never mutates its input and returns th
 input object itself when it has nothing to do:
 
     logits
+      -> 0. apply_allowed      forbidden by a grammar (structured outputs, tools): -inf
       -> 1. apply_logit_bias   logit[j] += logit_bias[j]
       -> 2. apply_penalties    logit[j] -= c[j] * frequency_penalty + (c[j] > 0) * presence_penalty
       -> 3. apply_temperature  logit / temperature; at most GREEDY_TEMPERATURE: argmax only
@@ -39,6 +40,7 @@ __all__ = [
     "GREEDY_TEMPERATURE",
     "SamplingParams",
     "StepView",
+    "apply_allowed",
     "apply_logit_bias",
     "apply_penalties",
     "apply_temperature",
@@ -232,6 +234,21 @@ class _FrozenBias(Mapping[int, float]):
 
 
 # --- the steps ------------------------------------------------------------------------
+
+
+def apply_allowed(logits: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Step 0 (structured outputs, tools): tokens a grammar forbids get -inf.
+
+    `allowed` is a boolean mask over the vocabulary; None means no constraint.
+    """
+    if allowed is None:
+        return logits
+    z = _as_logits(logits)
+    if allowed.shape != z.shape:
+        raise ValueError(f"the mask has {allowed.size} entries for {z.size} logits")
+    if not allowed.any():
+        raise ValueError("the grammar allows no token at all")
+    return np.where(allowed, z, z.dtype.type(-np.inf))
 
 
 def apply_logit_bias(logits: np.ndarray, bias: Mapping[int, float]) -> np.ndarray:

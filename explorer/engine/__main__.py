@@ -20,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-waiting", type=int, default=64, help="requests that may wait before 429")
     args = parser.parse_args(argv)
 
+    import logging
+
     import uvicorn
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     from .model import LlamaModel, ModelSettings, default_model_path
     from .server import create_app

@@ -183,6 +183,15 @@ class LlamaModel:
 
     # ------------------------------------------------------------ vocabulary
 
+    @property
+    def vocab_handle(self) -> object:
+        """The llama.cpp vocabulary pointer (for the grammar engine's tokenizer adapter)."""
+        return self._vocab
+
+    def end_of_generation_tokens(self) -> list[int]:
+        ids = {llama.llama_vocab_eos(self._vocab), llama.llama_vocab_eot(self._vocab)}
+        return sorted(i for i in ids if i >= 0)
+
     def is_end_of_generation(self, token: int) -> bool:
         return bool(llama.llama_vocab_is_eog(self._vocab, token))
 

@@ -14,6 +14,7 @@ thread) and a `cancel()` flag (set from any thread).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -26,6 +27,8 @@ import numpy as np
 from .. import sampling
 from .model import LlamaModel, Row, plan_groups
 from .textstream import Delta, TextStream
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Job", "JobSpec", "TokenInfo", "Scheduler", "QueueFull", "Event"]
 
@@ -46,6 +49,7 @@ class JobSpec:
     seed: int | None
     top_logprobs: int | None  # None: no logprobs at all
     explain: int = 0
+    grammar: str | None = None  # llguidance grammar for structured outputs and tool calls
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class _Choice:
     tokens: list[TokenInfo] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     finished: bool = False
+    matcher: Any = None  # the choice's place in its grammar, if constrained
 
 
 class Job:
@@ -83,6 +88,7 @@ class Job:
         self.emit = emit
         self.cancelled = threading.Event()
         self.choices: list[_Choice] = []
+        self.seqs: list[int] = []  # KV slots held, set before anything can fail
         self.prefilled = 0  # prompt tokens evaluated so far
         self.submitted = time.monotonic()
 
@@ -93,8 +99,16 @@ class Job:
 class Scheduler:
     """Owns a `LlamaModel`; `submit` jobs from any thread."""
 
-    def __init__(self, model: LlamaModel, *, max_waiting: int = 64, max_n: int = 8):
+    def __init__(
+        self,
+        model: LlamaModel,
+        *,
+        max_waiting: int = 64,
+        max_n: int = 8,
+        matcher_factory: Callable[[str], Any] | None = None,
+    ):
         self.model = model
+        self._matcher_factory = matcher_factory
         self.max_waiting = max_waiting
         self.max_n = min(max_n, model.settings.n_seq_max)
         self._waiting: deque[Job] = deque()
@@ -151,7 +165,8 @@ class Scheduler:
                 self._admit()
                 self._prefill_step()
                 self._decode_round()
-            except Exception as exc:  # the model failed: fail every job, keep serving
+            except Exception as exc:  # fail every running job, keep serving
+                log.exception("engine step failed")
                 self._fail_all(f"the engine failed: {exc}")
 
     def _admissible(self) -> bool:
@@ -168,10 +183,11 @@ class Scheduler:
                 return
             self._waiting.popleft()
             seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
+        self._prefilling = job  # from here on, a failure reaches it through _fail_all
         self._start(job, seqs)
-        self._prefilling = job
 
     def _start(self, job: Job, seqs: list[int]) -> None:
+        job.seqs = seqs
         spec = job.spec
         job.choices = [
             _Choice(
@@ -180,6 +196,9 @@ class Scheduler:
                 rng=sampling.make_generator(spec.seed, i),
                 stream=TextStream(spec.stops),
                 pos=len(spec.prompt),
+                matcher=self._matcher_factory(spec.grammar)
+                if spec.grammar and self._matcher_factory
+                else None,
             )
             for i, seq in enumerate(seqs)
         ]
@@ -200,6 +219,7 @@ class Scheduler:
         if not last:
             return
         self._prefilling = None
+        self._active.append(job)
         group = [job, *self._take_same_prompt(job)]
         for other in group:
             for c in other.choices:
@@ -209,7 +229,6 @@ class Scheduler:
         for other in group:
             for c in other.choices:
                 self._sample(other, c, logits)
-            self._active.append(other)
             self._retire_if_done(other)
 
     def _take_same_prompt(self, job: Job) -> list[Job]:
@@ -223,8 +242,9 @@ class Scheduler:
             for other in list(self._waiting):
                 if other.spec.prompt == job.spec.prompt and other.spec.n <= len(self._free_seqs):
                     self._waiting.remove(other)
+                    taken.append(other)  # before _start: a failure must still reach it
+                    self._active.append(other)
                     self._start(other, [self._free_seqs.pop(0) for _ in range(other.spec.n)])
-                    taken.append(other)
         return taken
 
     def _decode_round(self) -> None:
@@ -247,12 +267,19 @@ class Scheduler:
     def _sample(self, job: Job, c: _Choice, logits: np.ndarray) -> None:
         """Picks the next token of choice `c` from `logits` and reports it."""
         spec = job.spec
-        if spec.top_logprobs is None and not spec.explain:
-            token, info = sampling.sample(logits, spec.params, c.counts, c.rng), None
-        else:
+        reporting = spec.top_logprobs is not None or bool(spec.explain)
+        # A grammar's mask runs first (step 0); reported logprobs stay the raw model's.
+        pipeline_input = (
+            logits if c.matcher is None else sampling.apply_allowed(logits, c.matcher.allowed())
+        )
+        if reporting and pipeline_input is logits:
             token, norm = sampling.sample_with_normalizer(logits, spec.params, c.counts, c.rng)
-            info = self._describe(spec, c, logits, token, norm)
-        if info is None:
+        else:
+            token = sampling.sample(pipeline_input, spec.params, c.counts, c.rng)
+            norm = sampling.log_softmax_normalizer(logits) if reporting else 0.0
+        if reporting:
+            info = self._describe(spec, c, pipeline_input, token, norm, raw=logits)
+        else:
             info = TokenInfo(token, self.model.token_bytes(token), 0.0, ())
         c.counts[token] = c.counts.get(token, 0) + 1
         generated = len(c.tokens) + 1
@@ -261,8 +288,12 @@ class Scheduler:
             self._finish(job, c, "stop", c.stream.finish())
             return
         c.tokens.append(info)
+        if c.matcher is not None:
+            c.matcher.consume(token)
         delta = c.stream.push(info.piece)
-        if delta.stopped:
+        if c.matcher is not None and c.matcher.stopped:  # the grammar is complete
+            self._finish(job, c, "stop", _join(delta, c.stream.finish()))
+        elif delta.stopped:
             self._finish(job, c, "stop", delta)
         elif generated >= spec.max_new_tokens:
             self._finish(job, c, "length", _join(delta, c.stream.finish()))
@@ -271,20 +302,23 @@ class Scheduler:
             c.next_token = token
 
     def _describe(
-        self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int, norm: float
+        self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int, norm: float, *, raw: np.ndarray
     ) -> TokenInfo:
-        """The token with its raw logprob, top alternatives and (opt-in) pipeline trace."""
+        """The token with its raw logprob, top alternatives and (opt-in) pipeline trace.
+
+        `raw` are the model's logits (reported); `logits` the pipeline's input (traced).
+        """
         piece = self.model.token_bytes(token)
         top: tuple[tuple[int, float], ...] = ()
         if spec.top_logprobs:
-            ids, lps = sampling.top_logprobs(logits, spec.top_logprobs, normalizer=norm)
+            ids, lps = sampling.top_logprobs(raw, spec.top_logprobs, normalizer=norm)
             top = tuple(zip(ids.tolist(), lps.tolist(), strict=True))
         explain: tuple[sampling.StepView, ...] = ()
         if spec.explain:
             explain = tuple(
                 sampling.trace(logits, spec.params, c.counts, track=spec.explain, extra_ids=[token])
             )
-        return TokenInfo(token, piece, float(logits[token]) - norm, top, explain)
+        return TokenInfo(token, piece, float(raw[token]) - norm, top, explain)
 
     def _report(self, job: Job, c: _Choice, delta: Delta) -> None:
         if delta.text or delta.tokens:
@@ -311,12 +345,13 @@ class Scheduler:
     # ------------------------------------------------------------ bookkeeping
 
     def _release(self, job: Job) -> None:
-        for c in job.choices:
-            self.model.clear_sequence(c.seq)
+        for seq in job.seqs:
+            self.model.clear_sequence(seq)
         if job in self._active:
             self._active.remove(job)
         with self._cv:
-            self._free_seqs.extend(c.seq for c in job.choices)
+            self._free_seqs.extend(job.seqs)
+            job.seqs = []
             self._free_seqs.sort()
             self._cv.notify()
 

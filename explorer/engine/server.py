@@ -13,13 +13,15 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..api import ChatCompletionRequest, dependency_param
-from .service import Engine, EngineError, token_text
+from .errors import EngineError
+from .service import Engine, token_text
 
 __all__ = ["create_app", "validation_error"]
 
@@ -88,7 +90,8 @@ def create_app(engine: Engine) -> Starlette:
                 parsed = ChatCompletionRequest.model_validate(body)
             except ValidationError as exc:
                 raise validation_error(exc) from None
-            prepared = engine.prepare(parsed)
+            # Off the event loop: the first structured request builds the grammar tokenizer (~1 s).
+            prepared = await run_in_threadpool(engine.prepare, parsed)
             if not parsed.stream:
                 return JSONResponse(await engine.completion(prepared))
             chunks = engine.chunks(prepared)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, sampling
-from ..api import ChatCompletionRequest, ResponseFormatText
+from ..api import ChatCompletionRequest
+from .constraints import Constrainer, Grammar, build_grammar, parse_tool_calls, tools_prompt
+from .errors import EngineError
 from .model import LlamaModel
 from .prompt import RenderedPrompt, render_template, render_transcript
 from .scheduler import Event, Job, JobSpec, QueueFull, Scheduler, TokenInfo
@@ -30,32 +32,16 @@ __all__ = ["Engine", "EngineError", "Prepared", "token_text"]
 CONTEXT_LIMIT = 4096
 
 
-class EngineError(Exception):
-    """A request the engine refuses, with OpenAI's error fields."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        param: str | None = None,
-        code: str | None = None,
-        type: str = "invalid_request_error",
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status, self.message, self.param, self.code, self.type = status, message, param, code, type
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-
-
 @dataclass(frozen=True)
 class Prepared:
     request: ChatCompletionRequest
     prompt: RenderedPrompt
     spec: JobSpec
+    grammar: Grammar | None = None
+
+    @property
+    def tool_mode(self) -> bool:
+        return self.grammar is not None and self.grammar.tool_mode
 
 
 def token_text(piece: bytes) -> str:
@@ -71,7 +57,12 @@ class Engine:
         self.model = model
         self.model_id = model_id or Path(model.settings.path).stem
         self.created = int(Path(model.settings.path).stat().st_mtime)
-        self.scheduler = Scheduler(model, max_waiting=max_waiting, max_n=max_n)
+        self.constrainer = Constrainer(
+            model.vocab_handle, model.n_vocab, model.end_of_generation_tokens()
+        )
+        self.scheduler = Scheduler(
+            model, max_waiting=max_waiting, max_n=max_n, matcher_factory=self.constrainer.matcher
+        )
         self.template = model.chat_template()
         digest = hashlib.sha256(
             f"{model.sha256};{__version__};{model.settings.numerics()}".encode()
@@ -92,7 +83,9 @@ class Engine:
                 return render_template(self.template, request.messages, bos, "")
             except ValueError as exc:
                 raise EngineError(400, str(exc), param="messages") from None
-        return render_transcript(request.messages)
+        rendered = render_transcript(request.messages)
+        tools = tools_prompt(request)
+        return RenderedPrompt(f"{tools}\n{rendered.text}", rendered.stops) if tools else rendered
 
     def prepare(self, request: ChatCompletionRequest) -> Prepared:
         if request.model != self.model_id:
@@ -102,15 +95,9 @@ class Engine:
                 param="model",
                 code="model_not_found",
             )
-        if request.response_format is not None and not isinstance(request.response_format, ResponseFormatText):
-            raise EngineError(
-                400,
-                "This engine does not support response_format "
-                f"'{request.response_format.type}' yet; use {{\"type\": \"text\"}}.",
-                param="response_format",
-            )
-        if request.tools and request.tool_choice != "none":
-            raise EngineError(400, "This engine does not support tools yet.", param="tools")
+        grammar = build_grammar(request)
+        if grammar is not None:
+            self.constrainer.check(grammar)
         if request.n is not None and request.n > self.scheduler.max_n:
             raise EngineError(
                 400, f"n must be at most {self.scheduler.max_n} on this engine, got {request.n}.", param="n"
@@ -143,7 +130,11 @@ class Engine:
             prompt=prompt,
             n=request.n or 1,
             max_new_tokens=limit if limit is not None else room,
-            stops=(*request.stop_sequences, *rendered.stops),
+            # JSON output ends where its grammar does, not at a turn marker.
+            stops=(
+                *request.stop_sequences,
+                *(() if grammar and not grammar.tool_mode else rendered.stops),
+            ),
             params=sampling.SamplingParams(
                 temperature=1.0 if request.temperature is None else request.temperature,
                 top_p=1.0 if request.top_p is None else request.top_p,
@@ -154,8 +145,9 @@ class Engine:
             seed=request.seed,
             top_logprobs=(request.top_logprobs or 0) if request.logprobs else None,
             explain=request.explain or 0,
+            grammar=grammar.text if grammar else None,
         )
-        return Prepared(request, rendered, spec)
+        return Prepared(request, rendered, spec, grammar)
 
     # ------------------------------------------------------------ running
 
@@ -247,9 +239,14 @@ class Engine:
                 raise EngineError(500, event[1], type="server_error")
         choices = []
         for i in range(spec.n):
+            message: dict[str, Any] = {"role": "assistant", "content": texts[i], "refusal": None}
+            calls = parse_tool_calls(texts[i]) if prepared.tool_mode else None
+            if calls:
+                message |= {"content": None, "tool_calls": calls}
+                reasons[i] = "tool_calls"
             choice: dict[str, Any] = {
                 "index": i,
-                "message": {"role": "assistant", "content": texts[i], "refusal": None},
+                "message": message,
                 "logprobs": {"content": self._logprob_entries(tokens[i]), "refusal": None}
                 if spec.top_logprobs is not None
                 else None,
@@ -286,19 +283,50 @@ class Engine:
             ],
             "rendered_prompt": prepared.prompt.text,
         }
-        pending: list[Event] = [first]
-        async for event in _chain(pending, events):
+        # With tools, a reply starting with "{" is tool calls: hold its text and
+        # send the calls when the choice ends (text replies stream as usual).
+        texts = [""] * spec.n
+        undecided = set(range(spec.n)) if prepared.tool_mode else set()
+        held: dict[int, list[Event]] = {i: [] for i in range(spec.n)}
+
+        def content_chunk(event: Event) -> dict[str, Any]:
+            _, i, delta, infos = event
+            extra: dict[str, Any] = {}
+            if spec.top_logprobs is not None:
+                extra["logprobs"] = {"content": self._logprob_entries(infos), "refusal": None}
+            if spec.explain:
+                extra["explain"] = self._explain_entries(infos)
+            return chunk(i, {"content": delta.text}, **extra)
+
+        async for event in _chain([first], events):
             kind = event[0]
             if kind == "delta":
-                _, i, delta, infos = event
-                extra: dict[str, Any] = {}
-                if spec.top_logprobs is not None:
-                    extra["logprobs"] = {"content": self._logprob_entries(infos), "refusal": None}
-                if spec.explain:
-                    extra["explain"] = self._explain_entries(infos)
-                yield chunk(i, {"content": delta.text}, **extra)
+                i = event[1]
+                texts[i] += event[2].text
+                if i in undecided:
+                    held[i].append(event)
+                    if not texts[i]:
+                        continue
+                    undecided.discard(i)
+                    if texts[i].startswith("{"):
+                        continue  # a call: keep holding
+                    for e in held.pop(i):
+                        yield content_chunk(e)
+                elif i in held and prepared.tool_mode and texts[i].startswith("{"):
+                    held[i].append(event)
+                else:
+                    yield content_chunk(event)
             elif kind == "finish":
-                yield chunk(event[1], {}, finish_reason=event[2])
+                i, reason = event[1], event[2]
+                calls = parse_tool_calls(texts[i]) if prepared.tool_mode else None
+                if calls:
+                    deltas = [{"index": k} | call for k, call in enumerate(calls)]
+                    yield chunk(i, {"tool_calls": deltas})
+                    reason = "tool_calls"
+                else:
+                    for e in held.pop(i, []):
+                        yield content_chunk(e)
+                yield chunk(i, {}, finish_reason=reason)
             elif kind == "done":
                 if include_usage:
                     yield head | {"choices": [], "usage": self._usage(event[1])}
