@@ -16,6 +16,8 @@ only ratios measured in the same run mean anything):
    its default settings (weight repacking on).
 4. time to first token for a ~30-token prompt at idle (ms), beside llama.cpp's
    prefill time for the same prompt.
+5. structured outputs: decode rate with a json_schema constraint against the
+   same request without it.
 """
 
 from __future__ import annotations
@@ -116,7 +118,20 @@ def main() -> None:
         llama_greedy(same, prompt_ids, 16)
         llama_greedy(default, prompt_ids, 16)
 
-        rows: dict[str, list[float]] = {k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one")}
+        # A schema whose output is long (an array of numbers), so the rate is measured over many tokens.
+        numbers = {
+            "type": "object",
+            "properties": {"numbers": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 999}}},
+            "required": ["numbers"],
+            "additionalProperties": False,
+        }
+        constrained = single | {
+            "response_format": {"type": "json_schema", "json_schema": {"name": "numbers", "schema": numbers, "strict": True}},
+        }
+        engine_stream(url, model_id, constrained)  # warm-up: builds the grammar tokenizer
+        rows: dict[str, list[float]] = {
+            k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one", "schema", "free")
+        }
         for _ in range(args.rounds):
             run = engine_stream(url, model_id, single)
             rows["engine"].append(run["rate"])
@@ -132,6 +147,8 @@ def main() -> None:
             with ThreadPoolExecutor(len(variants)) as pool:
                 list(pool.map(lambda v: engine_stream(url, model_id, v), variants))
             rows["together"].append(time.perf_counter() - t0)
+            rows["schema"].append(engine_stream(url, model_id, constrained)["rate"])
+            rows["free"].append(engine_stream(url, model_id, single)["rate"])
 
         med = {k: statistics.median(v) for k, v in rows.items()}
         print(f"prompt: {len(prompt_ids)} tokens; {args.tokens} generated tokens; {args.rounds} rounds (medians)")
@@ -140,6 +157,7 @@ def main() -> None:
         print(f"2. four variants at once vs one after another: {med['together']:.2f} / {med['one_by_one']:.2f} s = {med['together'] / med['one_by_one']:.2f}  (target <= 0.80)")
         print(f"3. determinism settings: engine vs llama.cpp defaults: {med['engine']:.1f} / {med['llama_default']:.1f} tok/s = {med['engine'] / med['llama_default']:.2f}")
         print(f"4. time to first token at idle: {med['ttft']:.0f} ms (llama.cpp prefill of the same {len(prompt_ids)} tokens: {med['prefill']:.0f} ms)")
+        print(f"5. json_schema on vs off: {med['schema']:.1f} / {med['free']:.1f} tok/s = {med['schema'] / med['free']:.2f}")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
