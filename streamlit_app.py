@@ -9,7 +9,11 @@ import streamlit as st
 
 # (file, title, Material icon); the first entry is the default page.
 PAGES: list[tuple[str, str, str]] = [
+    ("pages/playground.py", "Playground", ":material/science:"),
+    ("pages/logprobs.py", "Logprobs", ":material/bar_chart:"),
+    ("pages/sampling_lab.py", "Sampling Lab", ":material/casino:"),
     ("pages/reference.py", "Reference", ":material/menu_book:"),
+    ("pages/connection.py", "Connection", ":material/lan:"),
 ]
 
 st.set_page_config(

@@ -317,18 +317,20 @@ def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
     choices = []
     for index in sorted(joined):
         j = joined[index]
+        # The shape of a non-streamed answer: refusal is null rather than absent.
         message: dict[str, Any] = {
             "role": "assistant",
             "content": "".join(j.content) if j.content is not None else None,
+            "refusal": "".join(j.refusal) if j.refusal is not None else None,
         }
-        if j.refusal is not None:
-            message["refusal"] = "".join(j.refusal)
         if j.tool_calls is not None:
             message["tool_calls"] = [j.tool_calls[i] for i in sorted(j.tool_calls)]
         choice: dict[str, Any] = {
             "index": index,
             "message": message,
-            "logprobs": j.logprobs,
+            "logprobs": None
+            if j.logprobs is None
+            else {"content": j.logprobs.get("content"), "refusal": j.logprobs.get("refusal")},
             "finish_reason": j.finish_reason,
         }
         if j.explain is not None:

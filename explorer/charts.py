@@ -94,10 +94,15 @@ def usage_chart(rows: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     bars = sorted({(r["order"], r["bar"]) for r in values})
     sort = [name for _, name in bars]
     base = (
-        alt.Chart(alt.Data(values=values))
+        alt.Chart(alt.Data(values=values))  # type: ignore[no-untyped-call]
         .encode(
             y=alt.Y("bar:N", sort=sort, title=None),
-            x=alt.X("tokens:Q", stack="zero", title="tokens"),
+            x=alt.X(
+                "tokens:Q",
+                stack="zero",
+                title="tokens",
+                axis=alt.Axis(labelOverlap="greedy", tickMinStep=1),
+            ),
             order=alt.Order("part_order:Q"),
         )
         .transform_calculate(part_order="datum.part === 'prompt' ? 0 : 1")
@@ -118,10 +123,12 @@ def usage_chart(rows: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     labels = base.mark_text(
         align="right", dx=-6, color="white", fontSize=FONT_SIZE, fontWeight="bold"
     ).encode(text=alt.Text("tokens:Q"))
-    return (
+    chart: alt.LayerChart = (
         alt.layer(stacked, labels)
-        .properties(height=max(1, len(sort)) * _BAR_HEIGHT + 20)
+        # A step, not a fixed height: Streamlit squeezes a fixed-height chart.
+        .properties(height=alt.Step(_BAR_HEIGHT))
         .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
         .configure_legend(labelFontSize=FONT_SIZE, symbolSize=200)
         .configure_view(stroke=None)
     )
+    return chart

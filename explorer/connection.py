@@ -242,7 +242,7 @@ def available_profiles(deployment: Deployment | None) -> list[str]:
     """The profiles a learner may pick, in the order the picker shows them."""
     if deployment is not None and deployment.locked:
         return [DEPLOYMENT]
-    profiles = [EMBEDDED, OPENAI, CUSTOM]
+    profiles: list[str] = [EMBEDDED, OPENAI, CUSTOM]
     if deployment is not None:
         profiles.insert(0, DEPLOYMENT)
     return profiles

@@ -30,6 +30,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .client import ChatClient
 from .errors import APIError
 from .params import param
 
@@ -38,6 +39,7 @@ __all__ = [
     "BiasToken",
     "LogitBiasPlan",
     "Tokenizer",
+    "endpoint_tokenizer",
     "memoized",
     "parse_entries",
     "plan_logit_bias",
@@ -160,6 +162,28 @@ def tiktoken_offline(model: str) -> tuple[Tokenizer | None, str]:
     )
 
 
+def endpoint_tokenizer(
+    client: ChatClient, *, openai_model: str | None = None
+) -> tuple[Tokenizer | None, str]:
+    """The tokenizer for the model behind `client`, and a note for the learner.
+
+    OpenAI has no tokenizer endpoint: pass `openai_model` to use tiktoken (offline
+    only). Other endpoints get their llama.cpp-style /tokenize, which the embedded
+    engine and llama.cpp's server have; on servers without it (Ollama, LM Studio,
+    vLLM) the first lookup fails and the plan falls back to token ids with a note.
+    """
+    if openai_model is not None:
+        return tiktoken_offline(openai_model)
+    return (
+        Tokenizer(
+            f"the endpoint's tokenizer ({client.root_url}/tokenize)",
+            client.tokenize,
+            lambda token_id: client.detokenize([token_id]),
+        ),
+        "",
+    )
+
+
 # ---------------------------------------------------------------- parsing
 
 
@@ -228,7 +252,10 @@ def parse_entries(text: str) -> tuple[list[BiasEntry], list[str]]:
             try:
                 literal = json.loads(term)
             except ValueError:
-                errors.append(f"line {number}: the quoted text {term} is not a valid string.")
+                errors.append(
+                    f"line {number}: {term} starts with a quote but is not a complete quoted "
+                    'text: close it with " (write \\" for a quote inside it).'
+                )
                 continue
             entry, error = _entry(literal, False, bias, number)
         else:

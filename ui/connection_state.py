@@ -14,7 +14,6 @@ import hashlib
 import http.cookiejar
 import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,12 +36,16 @@ from explorer.connection import (
 )
 from explorer.engine.launcher import EngineStartError, ensure_engine, state_dir
 
+from .markdown import escape_markdown
+
 __all__ = [
     "ActiveConnection",
     "Health",
     "active_connection",
     "app_secrets",
     "current_choice",
+    "forget_health",
+    "listed_models",
     "set_model",
     "update_choice",
 ]
@@ -225,7 +228,7 @@ def active_connection() -> ActiveConnection:
         st.session_state[MODEL_FOR_KEY] = target
     if settings_problem:
         # A broken [endpoint] table is the operator's to fix; the app still works.
-        st.warning(settings_problem, icon=":material/settings:")
+        st.warning(escape_markdown(settings_problem), icon=":material/settings:")
     return ActiveConnection(endpoint, model, health, profiles, deployment)
 
 
@@ -235,7 +238,3 @@ def listed_models(active: ActiveConnection) -> list[str]:
     if active.model and active.model not in models:
         models.insert(0, active.model)
     return models
-
-
-def secrets_mapping() -> Mapping[str, Any]:
-    return app_secrets()

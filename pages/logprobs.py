@@ -1,0 +1,98 @@
+"""Logprobs: run a prompt with logprobs on and read how sure the model was, token by token.
+
+Thin on purpose: the numbers come from `explorer.logprobs_view`, the view from
+`ui.logprobs`. The last answer is kept in session state (`logprobs_result`), so
+moving the position picker or the toggles never calls the model again.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from explorer.api import ChatCompletionRequest
+from explorer.connection import EMBEDDED
+from explorer.errors import APIError
+from explorer.params import help_text, param
+from ui.logprobs import show_logprobs
+from ui.run import draw_texts
+from ui.sidebar import connection_sidebar
+
+RESULT_KEY = "logprobs_result"  # (ChatCompletion, profile of the endpoint that answered)
+DEFAULT_PROMPT = "Once upon a time"
+
+active = connection_sidebar()
+st.title("Logprobs")
+st.caption(
+    "Each generated token comes with its log probability: how likely the model found it. "
+    "Run a prompt with logprobs on, then see where the model was sure and where it hesitated."
+)
+if active.endpoint is None:
+    st.error(active.problem, icon=":material/lan:")
+
+prompt = st.text_area("Your message", DEFAULT_PROMPT, key="logprobs_prompt", height=90)
+left, middle, right, last = st.columns(4)
+with left:
+    max_tokens = st.slider(
+        "max_tokens", 1, 120, 40, key="logprobs_max_tokens", help=help_text("max_tokens")
+    )
+with middle:
+    t = param("temperature")
+    temperature = st.slider(
+        "temperature",
+        float(t.minimum or 0),
+        float(t.maximum or 2),
+        1.0,
+        float(t.step or 0.05),
+        key="logprobs_temperature",
+        help=help_text("temperature"),
+    )
+with right:
+    top_logprobs = st.slider(
+        "top_logprobs", 5, 20, 10, key="logprobs_top_logprobs", help=help_text("top_logprobs")
+    )
+with last:
+    seed = st.number_input("seed", value=7, step=1, key="logprobs_seed", help=help_text("seed"))
+
+request = None
+try:
+    request = ChatCompletionRequest.model_validate(
+        {
+            "model": active.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": int(seed),
+            "logprobs": True,
+            "top_logprobs": top_logprobs,
+        }
+    )
+except ValidationError:
+    st.warning("Write a message and pick a model to run.", icon=":material/edit_note:")
+
+clicked = st.button(
+    "Run with logprobs",
+    type="primary",
+    icon=":material/play_arrow:",
+    key="logprobs_run",
+    disabled=request is None or active.endpoint is None,
+)
+if clicked and request is not None and active.endpoint is not None:
+    try:
+        with st.spinner("Waiting for the answer...", show_time=True):
+            completion = active.client().create(request)
+    except APIError as exc:
+        st.session_state.pop(RESULT_KEY, None)
+        st.error(
+            f"**The endpoint answered with an error.** {exc}\n\n**What to change:** {exc.hint}",
+            icon=":material/error:",
+        )
+    else:
+        st.session_state[RESULT_KEY] = (completion, active.endpoint.profile)
+
+result = st.session_state.get(RESULT_KEY)
+if result is not None:
+    completion, profile = result
+    st.subheader("The answer", anchor=False)
+    draw_texts({c.index: c.message.content or "" for c in completion.choices})
+    show_logprobs(completion, key="logprobs_view", embedded=profile == EMBEDDED)

@@ -1,0 +1,133 @@
+"""Playground: build a request with every parameter documented, run it, read every field.
+
+Thin on purpose: the widgets live in `ui/`, the decisions in `explorer/`. The
+request built from the widgets is kept in session state (`playground_request`,
+its payload, or None while it is invalid) so tests and other pages can read it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from explorer.connection import OPENAI
+from explorer.params import help_text
+from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
+from ui import controls, messages
+from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.form import build_request, describe_validation_error, message_dicts
+from ui.markdown import escape_markdown
+from ui.response import code_view, result_view
+from ui.run import RunRecord, draw_texts, execute, settle_interrupted
+from ui.sidebar import connection_sidebar
+
+REQUEST_KEY = "playground_request"  # the payload that Run would send, or None
+ERROR_KEY = "playground_request_error"  # why there is none ("" when valid)
+RESULT_KEY = "playground_result"  # the last RunRecord
+TOKENIZE_CACHE_KEY = "playground_tokenize_cache"
+
+
+def _tokenizer(active: ActiveConnection) -> tuple[Tokenizer | None, str]:
+    if active.endpoint is None:
+        return None, "Not connected: enter token ids."
+    openai_model = active.model if active.endpoint.profile == OPENAI else None
+    tokenizer, note = endpoint_tokenizer(
+        active.client(max_retries=0, timeout=5.0), openai_model=openai_model
+    )
+    if tokenizer is None:
+        return None, note
+    return memoized(tokenizer, st.session_state.setdefault(TOKENIZE_CACHE_KEY, {})), note
+
+
+def _model_picker(active: ActiveConnection) -> str:
+    options = listed_models(active)
+    if not options:
+        st.warning(
+            "No model: the endpoint lists none. Choose or type one on the Connection page.",
+            icon=":material/warning:",
+        )
+        return ""
+    if st.session_state.get("playground_model") != active.model:
+        st.session_state["playground_model"] = active.model
+    st.selectbox(
+        "model",
+        options,
+        key="playground_model",
+        help=help_text("model"),
+        on_change=lambda: set_model(st.session_state["playground_model"]),
+    )
+    return active.model
+
+
+active = connection_sidebar()
+st.title("Playground")
+st.caption(
+    "Write messages, tick the parameters to send, run, and read every field of the answer. "
+    "The embedded model is a small base model: it continues text, it does not follow "
+    "instructions."
+)
+if active.endpoint is None:
+    st.error(escape_markdown(active.problem), icon=":material/lan:")
+
+left, right = st.columns([1.1, 1], gap="large")
+with right:
+    tokenizer, tokenizer_note = _tokenizer(active)
+    collected = controls.parameter_panel(tokenizer, tokenizer_note)
+
+with left:
+    model = _model_picker(active)
+    rows = messages.messages_editor()
+    message_list, problems = message_dicts(rows)
+    problems += collected.problems
+    request = None
+    error = " ".join(problems)
+    if not problems:
+        try:
+            request = build_request(model, message_list, collected.params)
+        except ValidationError as exc:
+            error = describe_validation_error(exc)
+    st.session_state[REQUEST_KEY] = request.payload() if request is not None else None
+    st.session_state[ERROR_KEY] = error
+
+    with st.container(horizontal=True, vertical_alignment="center", key="playground_run_bar"):
+        clicked = st.button(
+            "Run",
+            type="primary",
+            key="playground_run",
+            icon=":material/play_arrow:",
+            disabled=request is None or active.endpoint is None,
+        )
+        stop_slot = st.empty()
+        if request is not None:
+            sent = [name for name in request.payload() if name not in ("model", "messages")]
+            st.caption(
+                f"Sends model, messages and {', '.join(sent)}."
+                if sent
+                else "Sends model and messages only."
+            )
+    if error:
+        st.error(escape_markdown(error), icon=":material/edit_note:")
+    output = st.container(key="playground_output")
+
+record = st.session_state.get(RESULT_KEY)
+settle_interrupted(record)
+if clicked and request is not None and active.endpoint is not None:
+    record = RunRecord(request, active.endpoint.base_url, streamed=request.stream is True)
+    st.session_state[RESULT_KEY] = record
+    if record.streamed:
+        stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
+    with output:
+        execute(active.client(), request, record, st.empty())
+    stop_slot.empty()
+
+if isinstance(record, RunRecord) and record.completion is not None:
+    with output:
+        draw_texts(record.texts())
+
+if request is not None and active.endpoint is not None:
+    with st.expander("View code: this request in Python, httpx and curl", key="playground_code"):
+        code_view(request, active.endpoint.base_url, needs_key=active.endpoint.needs_key)
+
+if isinstance(record, RunRecord):
+    st.subheader("Response", anchor=False)
+    result_view(record, show_text=False)

@@ -1,0 +1,491 @@
+"""Catalog-driven parameter controls: one per request parameter, documented inline.
+
+Every control takes its help text, range, step and default from the catalog
+(`explorer.params`). Each parameter has a "send" checkbox labelled with its
+name: only ticked parameters go into the request, so a parameter the learner
+never touched is absent and the server uses its own default. Changing a value
+ticks the box; unticking leaves the parameter out again.
+
+Widget keys: `send_<name>` for the checkbox, `param_<name>` for the value (plus
+`param_<name>_<part>` for the parts of compound controls), `learn_<name>` for
+the popover with the long explanation and the cheatsheet correction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from explorer import params as catalog
+from explorer.tokens import Tokenizer, plan_logit_bias, visible
+
+from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, parse_json, stop_sequences
+from .markdown import escape_markdown
+
+__all__ = [
+    "PARAM_GROUPS",
+    "Collected",
+    "parameter_panel",
+    "send_key",
+    "value_key",
+]
+
+# How the panel groups the parameters into tabs; every catalog parameter except
+# model and messages (drawn elsewhere) appears exactly once (a test checks it).
+PARAM_GROUPS: dict[str, tuple[str, ...]] = {
+    "Sampling": (
+        "temperature",
+        "top_p",
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+        "logit_bias",
+    ),
+    "Length": ("max_completion_tokens", "max_tokens", "stop", "n"),
+    "Output": ("stream", "stream_options", "logprobs", "top_logprobs", "response_format"),
+    "Tools": ("tools", "tool_choice", "parallel_tool_calls"),
+    "Identity": ("safety_identifier", "prompt_cache_key", "user"),
+}
+
+STOP_FIELDS = 4  # the API takes up to 4 sequences (catalog: stop.maximum)
+# Browsers hold numbers as doubles: Streamlit's number input cannot go past 2**53.
+_JS_SAFE_INT = 2**53 - 1
+_PERSIST = "session"
+
+
+def send_key(name: str) -> str:
+    return f"send_{name}"
+
+
+def value_key(name: str, part: str = "") -> str:
+    return f"param_{name}_{part}" if part else f"param_{name}"
+
+
+@dataclass
+class Collected:
+    """What the panel read: the parameters to send and input that cannot be sent yet."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _init(key: str, value: Any) -> None:
+    # Set once, before the widget exists, so no widget gets both a value and state.
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _touch(name: str) -> None:
+    st.session_state[send_key(name)] = True
+
+
+def _ticked(name: str) -> bool:
+    return bool(st.session_state.get(send_key(name)))
+
+
+def _tools_value() -> Any:
+    value, _ = parse_json(st.session_state.get(value_key("tools"), ""), "tools")
+    return value
+
+
+def _is_on(name: str) -> bool:
+    """True when `name` is sent with a value that lets its dependants apply."""
+    if not _ticked(name):
+        return False
+    if name == "tools":
+        tools = _tools_value()
+        return isinstance(tools, list) and bool(tools)
+    return bool(st.session_state.get(value_key(name)))
+
+
+def _missing_requirement(p: catalog.Param) -> str:
+    """Why `p` does not apply yet ("" when it does)."""
+    for required in p.requires:
+        if not _is_on(required):
+            if required == "tools":
+                return "Needs tools: tick tools and describe at least one function."
+            return f"Needs {required}: tick {required} and switch it on."
+    return ""
+
+
+def _details(p: catalog.Param) -> None:
+    """The long explanation, facts and the cheatsheet correction (inside a popover)."""
+    st.markdown(f"**{p.name}**: {p.summary}")
+    st.markdown(p.explanation)
+    if p.name in ("frequency_penalty", "presence_penalty"):
+        st.code(catalog.PENALTY_FORMULA, language="python")
+    facts = [f"Type `{p.type}`", f"default `{catalog.default_text(p)}`"]
+    if p.range_text != "-":
+        facts.insert(1, f"range {p.range_text}")
+    if p.requires:
+        facts.append("requires " + ", ".join(f"`{r}`" for r in p.requires))
+    st.caption(" · ".join(facts))
+    if p.cheatsheet_claim and p.correction:
+        st.markdown(f"**The cheatsheet says:** {p.cheatsheet_claim}")
+        if catalog.is_accurate(p.correction):
+            st.success(p.correction, icon=":material/check:")
+        else:
+            st.warning(p.correction, icon=":material/priority_high:")
+
+
+def _header(p: catalog.Param, blocked: str) -> None:
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.checkbox(
+            p.name,
+            key=send_key(p.name),
+            help=catalog.help_text(p.name),
+            disabled=bool(blocked),
+            persist_state=_PERSIST,
+        )
+        if p.deprecated_by:
+            st.badge(
+                f"deprecated: use {p.deprecated_by}", icon=":material/history:", color="orange"
+            )
+        if _ticked(p.name) and not blocked:
+            st.badge("sent", color="green")
+        else:
+            st.badge("not sent", color="gray")
+        st.space("stretch")
+        with st.popover(
+            "Explain",
+            icon=":material/menu_book:",
+            help=f"What {p.name} does, and what the cheatsheet gets wrong",
+            type="tertiary",
+            key=f"learn_{p.name}",
+        ):
+            _details(p)
+    if blocked:
+        st.caption(blocked)
+
+
+# ---------------------------------------------------------------- one control per kind
+
+
+def _slider(p: catalog.Param, disabled: bool) -> Any:
+    integer = p.type.startswith("integer")
+    low = p.minimum if p.minimum is not None else 0
+    high = p.maximum if p.maximum is not None else 1
+    start = p.default if p.default is not None else low
+    cast = int if integer else float
+    _init(value_key(p.name), cast(start))
+    value = st.slider(
+        p.name,
+        min_value=cast(low),
+        max_value=cast(high),
+        step=cast(p.step or 1),
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    # Slider steps are added in floating point (0.1 + 0.2): send the value as shown.
+    return value if integer else round(float(value), 6)
+
+
+def _integer(p: catalog.Param, disabled: bool) -> Any:
+    _init(value_key(p.name), p.default)
+    low = max(int(p.minimum), -_JS_SAFE_INT) if p.minimum is not None else None
+    high = min(int(p.maximum), _JS_SAFE_INT) if p.maximum is not None else None
+    return st.number_input(
+        p.name,
+        min_value=low,
+        max_value=high,
+        step=int(p.step or 1),
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        placeholder="a whole number",
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+
+
+def _toggle(p: catalog.Param, disabled: bool) -> bool:
+    _init(value_key(p.name), bool(p.default))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        value = st.toggle(
+            p.name,
+            key=value_key(p.name),
+            on_change=_touch,
+            args=(p.name,),
+            disabled=disabled,
+            label_visibility="collapsed",
+            persist_state=_PERSIST,
+        )
+        st.markdown(f"`{json.dumps(bool(value))}`")
+    return bool(value)
+
+
+def _text(p: catalog.Param, disabled: bool) -> str:
+    _init(value_key(p.name), "")
+    return (
+        st.text_input(
+            p.name,
+            key=value_key(p.name),
+            on_change=_touch,
+            args=(p.name,),
+            disabled=disabled,
+            label_visibility="collapsed",
+            placeholder=f"{p.name} value",
+            persist_state=_PERSIST,
+        )
+        or ""
+    )
+
+
+def _stop(p: catalog.Param, disabled: bool) -> list[str]:
+    typed = []
+    with st.container(horizontal=True, gap="small"):
+        for i in range(int(p.maximum or STOP_FIELDS)):
+            key = value_key(p.name, str(i))
+            _init(key, "\\n" if i == 0 else "")
+            typed.append(
+                st.text_input(
+                    f"stop sequence {i + 1}",
+                    key=key,
+                    on_change=_touch,
+                    args=(p.name,),
+                    disabled=disabled,
+                    label_visibility="collapsed",
+                    placeholder=f"sequence {i + 1}",
+                    persist_state=_PERSIST,
+                )
+                or ""
+            )
+    st.caption("Type \\n for a newline, \\t for a tab.")
+    return stop_sequences(typed)
+
+
+def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+    kinds = ["text", "json_object", "json_schema"]
+    _init(value_key(p.name), "text")
+    kind = st.radio(
+        p.name,
+        kinds,
+        key=value_key(p.name),
+        horizontal=True,
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    if kind != "json_schema":
+        return {"type": kind}, ""
+    _init(value_key(p.name, "name"), "person")
+    _init(value_key(p.name, "strict"), True)
+    _init(value_key(p.name, "schema"), json.dumps(EXAMPLE_SCHEMA, indent=2))
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        name = st.text_input(
+            "json_schema.name",
+            key=value_key(p.name, "name"),
+            on_change=_touch,
+            args=(p.name,),
+            disabled=disabled,
+            persist_state=_PERSIST,
+        )
+        strict = st.toggle(
+            "strict",
+            key=value_key(p.name, "strict"),
+            on_change=_touch,
+            args=(p.name,),
+            disabled=disabled,
+            persist_state=_PERSIST,
+        )
+    schema_text = st.text_area(
+        "json_schema.schema (JSON Schema)",
+        key=value_key(p.name, "schema"),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        height=160,
+        persist_state=_PERSIST,
+    )
+    schema, problem = parse_json(schema_text or "", "The JSON schema")
+    value = {
+        "type": "json_schema",
+        "json_schema": {"name": name or "", "schema": schema, "strict": bool(strict)},
+    }
+    return value, problem
+
+
+def _tools(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+    _init(value_key(p.name), json.dumps(EXAMPLE_TOOLS, indent=2))
+    text = st.text_area(
+        "tools (JSON)",
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        height=220,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    st.caption("A JSON list of function tools; the example describes get_weather(city, unit).")
+    return parse_json(text or "", "tools")
+
+
+def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+    _init(value_key(p.name), "auto")
+    mode = st.radio(
+        p.name,
+        ["none", "auto", "required", "a named function"],
+        key=value_key(p.name),
+        horizontal=True,
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    if mode != "a named function":
+        return mode, ""
+    tools = _tools_value()
+    names = [
+        t["function"]["name"]
+        for t in tools or []
+        if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]
+    ]
+    name = st.selectbox(
+        "function to force",
+        names,
+        key=value_key(p.name, "function"),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled or not names,
+        persist_state=_PERSIST,
+    )
+    if not name:
+        return None, "tool_choice names a function, but tools describe none."
+    return {"type": "function", "function": {"name": name}}, ""
+
+
+def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
+    _init(value_key(p.name), True)
+    include = st.checkbox(
+        "include_usage: add a final chunk with token usage",
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        persist_state=_PERSIST,
+    )
+    return {"include_usage": bool(include)}
+
+
+def _logit_bias(
+    p: catalog.Param, disabled: bool, tokenizer: Tokenizer | None, note: str
+) -> tuple[Any, list[str]]:
+    _init(value_key(p.name), "")
+    text = st.text_area(
+        "logit_bias entries",
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        height=96,
+        label_visibility="collapsed",
+        placeholder='One a line: " Paris" = -100  (quotes keep the space)\n9079 = -100  (an id)',
+        persist_state=_PERSIST,
+    )
+    if not (text or "").strip():
+        st.caption(
+            escape_markdown(note)
+            if note
+            else "Type words or token ids; words are looked up with the tokenizer."
+        )
+        return {}, []
+    plan = plan_logit_bias(text or "", tokenizer, no_tokenizer_note=note)
+    if plan.tokens:
+        st.dataframe(
+            [
+                {
+                    "token id": t.token_id,
+                    "token": visible(t.text) if t.text is not None else "?",
+                    "bias": t.bias,
+                    "from": t.source,
+                }
+                for t in plan.tokens
+            ],
+            hide_index=True,
+            key="param_logit_bias_table",
+        )
+    if plan.note:
+        st.caption(escape_markdown(plan.note) + " A ␣ marks a space.")
+    # Learner terms and token pieces: shown literally, never read as Markdown.
+    for warning in plan.warnings:
+        st.warning(escape_markdown(warning), icon=":material/warning:")
+    for error in plan.errors:
+        st.error(escape_markdown(error), icon=":material/error:")
+    return plan.logit_bias, plan.errors
+
+
+# ---------------------------------------------------------------- the panel
+
+
+def _control(p: catalog.Param, out: Collected, tokenizer: Tokenizer | None, note: str) -> None:
+    blocked = _missing_requirement(p)
+    _header(p, blocked)
+    disabled = bool(blocked)
+    problem = ""
+    problems: list[str] = []
+    value: Any
+    if p.control == "slider":
+        value = _slider(p, disabled)
+    elif p.control == "integer":
+        value = _integer(p, disabled)
+        if value is None:
+            problem = f"{p.name} is ticked but empty: enter a whole number, or untick it."
+    elif p.control == "toggle":
+        value = _toggle(p, disabled)
+    elif p.control == "text":
+        value = _text(p, disabled)
+        if value == "":
+            problem = f"{p.name} is ticked but empty: type a value, or untick it."
+    elif p.control == "stop":
+        value = _stop(p, disabled)
+        if not value:
+            problem = "stop is ticked but every field is empty: type a sequence, or untick it."
+    elif p.control == "response_format":
+        value, problem = _response_format(p, disabled)
+    elif p.control == "tools":
+        value, problem = _tools(p, disabled)
+    elif p.control == "tool_choice":
+        value, problem = _tool_choice(p, disabled)
+    elif p.control == "stream_options":
+        value = _stream_options(p, disabled)
+    elif p.control == "logit_bias":
+        value, problems = _logit_bias(p, disabled, tokenizer, note)
+        if not value and not problems:
+            problem = "logit_bias is ticked but has no entries: add one, or untick it."
+    else:  # a control kind this panel does not draw (model, messages)
+        return
+    if blocked or not _ticked(p.name):
+        return  # not sent: the server uses its default
+    if problem:
+        out.problems.append(problem)
+    out.problems.extend(problems)
+    if not problem and not problems:
+        out.params[p.name] = value
+
+
+def parameter_panel(tokenizer: Tokenizer | None = None, tokenizer_note: str = "") -> Collected:
+    """Draw every parameter, grouped in tabs, and collect the ones to send."""
+    out = Collected()
+    st.caption(
+        "Only ticked parameters are sent; the server uses its default for the rest. "
+        "Changing a value ticks its box; Explain tells what it does."
+    )
+    tabs = st.tabs(list(PARAM_GROUPS), key="playground_param_tabs")
+    for tab, names in zip(tabs, PARAM_GROUPS.values(), strict=True):
+        with tab:
+            for name in names:
+                with st.container(key=f"control_{name}"):
+                    _control(catalog.param(name), out, tokenizer, tokenizer_note)
+    return out
