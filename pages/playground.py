@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from explorer.connection import OPENAI
 from explorer.params import help_text
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
-from ui import controls, messages
+from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.form import build_request, describe_validation_error, message_dicts
 from ui.markdown import escape_markdown
@@ -72,7 +72,8 @@ if active.endpoint is None:
 left, right = st.columns([1.1, 1], gap="large")
 with right:
     tokenizer, tokenizer_note = _tokenizer(active)
-    collected = controls.parameter_panel(tokenizer, tokenizer_note)
+    main = presenter.MAIN_PARAMS if presenter.is_on() else ()
+    collected = controls.parameter_panel(tokenizer, tokenizer_note, main=main)
 
 with left:
     model = _model_picker(active)
@@ -97,6 +98,7 @@ with left:
             icon=":material/play_arrow:",
             disabled=request is None or active.endpoint is None,
         )
+        clicked = tool_calls.take_auto_run() or clicked  # "Send tool result" runs again
         stop_slot = st.empty()
         if request is not None:
             sent = [name for name in request.payload() if name not in ("model", "messages")]
@@ -122,7 +124,9 @@ if clicked and request is not None and active.endpoint is not None:
 
 if isinstance(record, RunRecord) and record.completion is not None:
     with output:
-        draw_texts(record.texts())
+        if not tool_calls.calls_only(record):  # an answer of tool calls only has no text
+            draw_texts(record.texts())
+        tool_calls.round_trip(record)
 
 if request is not None and active.endpoint is not None:
     with st.expander("View code: this request in Python, httpx and curl", key="playground_code"):

@@ -14,12 +14,14 @@ the popover with the long explanation and the cheatsheet correction.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.schema_check import schema_problems
 from explorer.tokens import Tokenizer, plan_logit_bias, visible
 
 from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, parse_json, stop_sequences
@@ -262,6 +264,13 @@ def _stop(p: catalog.Param, disabled: bool) -> list[str]:
     return stop_sequences(typed)
 
 
+def _load_example_schema() -> None:
+    st.session_state[value_key("response_format", "schema")] = json.dumps(EXAMPLE_SCHEMA, indent=2)
+    st.session_state[value_key("response_format", "name")] = "person"
+    st.session_state[value_key("response_format", "strict")] = True
+    _touch("response_format")
+
+
 def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
     kinds = ["text", "json_object", "json_schema"]
     _init(value_key(p.name), "text")
@@ -276,6 +285,11 @@ def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         label_visibility="collapsed",
         persist_state=_PERSIST,
     )
+    if kind == "json_object":
+        st.caption(
+            'json_object needs the word "json" in a message (else the API answers 400); '
+            "it guarantees valid JSON, not any particular keys."
+        )
     if kind != "json_schema":
         return {"type": kind}, ""
     _init(value_key(p.name, "name"), "person")
@@ -308,6 +322,22 @@ def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         persist_state=_PERSIST,
     )
     schema, problem = parse_json(schema_text or "", "The JSON schema")
+    if not problem:
+        problem = " ".join(schema_problems(schema, strict=bool(strict)))
+    if problem:
+        st.caption(f":red[:material/error:] {escape_markdown(problem)}")
+    else:
+        st.caption(
+            ":green[:material/check:] A valid schema" + (" for strict mode." if strict else ".")
+        )
+    st.button(
+        "Load the example schema",
+        key=value_key(p.name, "example"),
+        icon=":material/restart_alt:",
+        on_click=_load_example_schema,
+        disabled=disabled,
+        type="tertiary",
+    )
     value = {
         "type": "json_schema",
         "json_schema": {"name": name or "", "schema": schema, "strict": bool(strict)},
@@ -475,17 +505,32 @@ def _control(p: catalog.Param, out: Collected, tokenizer: Tokenizer | None, note
         out.params[p.name] = value
 
 
-def parameter_panel(tokenizer: Tokenizer | None = None, tokenizer_note: str = "") -> Collected:
-    """Draw every parameter, grouped in tabs, and collect the ones to send."""
+def parameter_panel(
+    tokenizer: Tokenizer | None = None,
+    tokenizer_note: str = "",
+    main: tuple[str, ...] = (),
+) -> Collected:
+    """Draw every parameter, grouped in tabs, and collect the ones to send.
+
+    With `main` (presenter mode), those parameters are drawn first and the tabs
+    with the others fold into an "All parameters" expander; widget keys stay the same.
+    """
     out = Collected()
     st.caption(
         "Only ticked parameters are sent; the server uses its default for the rest. "
         "Changing a value ticks its box; Explain tells what it does."
     )
-    tabs = st.tabs(list(PARAM_GROUPS), key="playground_param_tabs")
-    for tab, names in zip(tabs, PARAM_GROUPS.values(), strict=True):
-        with tab:
-            for name in names:
-                with st.container(key=f"control_{name}"):
-                    _control(catalog.param(name), out, tokenizer, tokenizer_note)
+    for name in main:
+        with st.container(key=f"control_{name}"):
+            _control(catalog.param(name), out, tokenizer, tokenizer_note)
+    rest = st.expander("All parameters", key="playground_all_params") if main else nullcontext()
+    with rest:
+        tabs = st.tabs(list(PARAM_GROUPS), key="playground_param_tabs")
+        for tab, names in zip(tabs, PARAM_GROUPS.values(), strict=True):
+            with tab:
+                for name in names:
+                    if name in main:
+                        continue
+                    with st.container(key=f"control_{name}"):
+                        _control(catalog.param(name), out, tokenizer, tokenizer_note)
     return out

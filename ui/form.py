@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from explorer.api import ChatCompletionRequest, dependency_param
 from explorer.params import PARAMS, validation_hint
 
 __all__ = [
+    "MAX_CONTENT_CHARS",
+    "MAX_MESSAGES",
+    "MAX_OUTPUT_TOKENS",
     "EXAMPLE_SCHEMA",
     "EXAMPLE_TOOLS",
     "ROLES",
@@ -34,6 +37,13 @@ __all__ = [
 ]
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+
+# Bounds on what one request from the form (or a link that fills it) may carry:
+# generous for learning, small enough that nobody ties up a shared endpoint.
+MAX_MESSAGES = 50  # messages in the conversation
+MAX_CONTENT_CHARS = 20_000  # characters in one message's content (and its tool_calls JSON)
+MAX_OUTPUT_TOKENS = 128_000  # max_tokens / max_completion_tokens (largest OpenAI output)
+_TOKEN_LIMITS = ("max_tokens", "max_completion_tokens")
 
 # Conversations that a small base model continues sensibly (checked against the
 # embedded engine, which renders them as a "User: ... Assistant:" transcript).
@@ -133,6 +143,10 @@ def parse_json(text: str, what: str) -> tuple[Any, str]:
     """(value, "") for valid JSON, else (None, a sentence naming the line and column)."""
     if not text.strip():
         return None, f"{what} is empty: enter JSON, or untick it to leave it out."
+    if len(text) > MAX_CONTENT_CHARS:
+        return None, (
+            f"{what} is {len(text):,} characters long: at most {MAX_CONTENT_CHARS:,}. Shorten it."
+        )
     try:
         return json.loads(text), ""
     except json.JSONDecodeError as exc:
@@ -161,7 +175,17 @@ def message_dicts(rows: list[MessageRow]) -> tuple[list[dict[str, Any]], list[st
     """
     messages: list[dict[str, Any]] = []
     problems: list[str] = []
+    if len(rows) > MAX_MESSAGES:
+        problems.append(
+            f"{len(rows)} messages is too many: at most {MAX_MESSAGES} per request. "
+            "Remove some (the oldest turns usually matter least)."
+        )
     for number, row in enumerate(rows, start=1):
+        if len(row.content) > MAX_CONTENT_CHARS:  # tool_calls: parse_json checks its size
+            problems.append(
+                f"Message {number}'s content is {len(row.content):,} characters long: at most "
+                f"{MAX_CONTENT_CHARS:,} per message. Shorten it."
+            )
         message: dict[str, Any] = {"role": row.role, "content": row.content}
         if row.name.strip() and row.role != "tool":  # tool messages take no name
             message["name"] = row.name.strip()
@@ -185,8 +209,20 @@ def build_request(
     """The validated request. `params` holds only the parameters to send.
 
     Raises pydantic's ValidationError; `describe_validation_error` explains it.
+    The form's own bounds (`MAX_MESSAGES`, `MAX_OUTPUT_TOKENS`) are checked first.
     """
-    return ChatCompletionRequest.model_validate({"model": model, "messages": messages, **params})
+    data = {"model": model, "messages": messages, **params}
+    _Bounds.model_validate(data)
+    return ChatCompletionRequest.model_validate(data)
+
+
+class _Bounds(BaseModel):
+    """The bounds the API leaves open but a shared classroom endpoint needs."""
+
+    model_config = ConfigDict(extra="ignore")
+    messages: list[Any] = Field(default_factory=list, max_length=MAX_MESSAGES)
+    max_tokens: int | None = Field(default=None, le=MAX_OUTPUT_TOKENS)
+    max_completion_tokens: int | None = Field(default=None, le=MAX_OUTPUT_TOKENS)
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -229,6 +265,8 @@ def _one(error: dict[str, Any]) -> str:
     if head == "model":
         return "Choose a model: pick one in the model box or on the Connection page."
     if head == "messages":
+        if len(loc) == 1 and kind == "too_long":
+            return f"Too many messages: at most {MAX_MESSAGES} per request. Remove some."
         if len(loc) == 1:
             return "Add at least one message: the request needs a conversation to continue."
         return _message_error(loc, error)
@@ -238,6 +276,11 @@ def _one(error: dict[str, Any]) -> str:
         return (
             f"{_path(loc)} may only use a-z, A-Z, 0-9, _ and - (at most 64 characters), "
             f"got {value!r}."
+        )
+    if head in _TOKEN_LIMITS and len(loc) == 1 and kind == "less_than_equal":
+        return (
+            f"{head} must be at most {MAX_OUTPUT_TOKENS:,} (this app's limit), got {value}. "
+            "A few hundred is plenty to see what a parameter does."
         )
     if head in PARAMS and len(loc) == 1:
         if kind in ("string_too_long", "string_too_short"):

@@ -34,6 +34,7 @@ from ..api import (
     ResponseFormatJSONObject,
     ResponseFormatJSONSchema,
 )
+from ..schema_check import schema_problems
 from .errors import EngineError
 
 __all__ = ["Grammar", "Constrainer", "Matcher", "build_grammar", "parse_tool_calls", "tools_prompt"]
@@ -77,30 +78,6 @@ def _bounded_object_schema() -> dict[str, Any]:
         "additionalProperties": {"anyOf": leaf + container(level2)},
         "maxProperties": 8,
     }
-
-
-def _strict_problems(schema: Any, path: str = "schema") -> list[str]:
-    """OpenAI's strict-mode rules that llguidance alone would not enforce."""
-    problems: list[str] = []
-    if isinstance(schema, dict):
-        if schema.get("type") == "object" or "properties" in schema:
-            props = schema.get("properties", {})
-            if schema.get("additionalProperties", True) is not False:
-                problems.append(f'{path}: strict mode needs "additionalProperties": false')
-            missing = sorted(set(props) - set(schema.get("required", [])))
-            if missing:
-                problems.append(
-                    f'{path}: strict mode needs every property in "required" (missing {missing})'
-                )
-        for key in ("properties", "$defs", "definitions"):
-            for name, sub in (schema.get(key) or {}).items():
-                problems += _strict_problems(sub, f"{path}.{key}.{name}")
-        if isinstance(schema.get("items"), dict):
-            problems += _strict_problems(schema["items"], f"{path}.items")
-        for key in ("anyOf", "allOf", "oneOf"):
-            for i, sub in enumerate(schema.get(key) or []):
-                problems += _strict_problems(sub, f"{path}.{key}[{i}]")
-    return problems
 
 
 def _mentions_json(request: ChatCompletionRequest) -> bool:
@@ -168,7 +145,7 @@ def build_grammar(request: ChatCompletionRequest) -> Grammar | None:
                 param="response_format.json_schema.schema",
             )
         if rf.json_schema.strict:
-            problems = _strict_problems(schema)
+            problems = schema_problems(schema, strict=True)
             if problems:
                 raise EngineError(
                     400,

@@ -1,0 +1,94 @@
+"""Presenter mode: large type and high contrast for a projector, fewer controls.
+
+The flag lives in session state (`PRESENTER_KEY`, pages read it with `is_on()`)
+and in the URL as `?present=1`, so an instructor's link opens in presenter mode.
+The style sheet is a fixed string: nothing from a learner or a model goes into it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+__all__ = [
+    "MAIN_PARAMS",
+    "PRESENTER_KEY",
+    "QUERY_PARAM",
+    "is_on",
+    "presenter_toggle",
+]
+
+PRESENTER_KEY = "presenter_mode"  # the flag pages read (bool)
+TOGGLE_KEY = "presenter_toggle"  # the sidebar widget mirroring it
+QUERY_PARAM = "present"
+_TRUE = ("1", "true", "yes", "on")
+
+# The Playground's controls shown in presenter mode; the rest go behind "All parameters".
+MAIN_PARAMS: tuple[str, ...] = (
+    "temperature",
+    "top_p",
+    "max_completion_tokens",
+    "seed",
+    "stream",
+    "logprobs",
+)
+
+# Fixed CSS (no interpolation): bigger root size (Streamlit sizes in rem), black
+# on white, captions (grey and 60 % opaque by default) at full contrast, less
+# empty space above the title, thicker focus rings.
+PRESENTER_CSS = """<style>
+html { font-size: 22px; }
+.stApp, [data-testid="stSidebar"], [data-testid="stMain"] {
+  background-color: #ffffff !important; color: #000000 !important;
+}
+[data-testid="stSidebar"] { background-color: #f3f3f3 !important; }
+.stApp p, .stApp li, .stApp label, .stApp span, .stApp h1, .stApp h2, .stApp h3,
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] {
+  color: #000000 !important;
+}
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stWidgetLabel"] p { font-weight: 600; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
+.stApp h1 { font-size: 2.2rem; }
+textarea, input { font-size: 1rem !important; color: #000000 !important; }
+.stApp code { color: #000000 !important; background-color: #e8e8e8 !important; }
+.stApp *:focus-visible { outline: 3px solid #0b5cad !important; outline-offset: 2px; }
+</style>"""
+
+
+def is_on() -> bool:
+    """Whether this session is in presenter mode."""
+    return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def _from_url() -> bool:
+    return str(st.query_params.get(QUERY_PARAM, "")).strip().lower() in _TRUE
+
+
+def _on_toggle() -> None:
+    st.session_state[PRESENTER_KEY] = bool(st.session_state[TOGGLE_KEY])
+
+
+def presenter_toggle() -> bool:
+    """Draw the sidebar toggle, keep flag and URL in step, apply the style; returns the flag."""
+    if PRESENTER_KEY not in st.session_state:
+        # The session's first run takes the URL's word: a link with ?present=1 opens in it.
+        st.session_state[PRESENTER_KEY] = _from_url()
+    st.session_state[TOGGLE_KEY] = is_on()
+    with st.sidebar:
+        st.toggle(
+            "Presenter mode",
+            key=TOGGLE_KEY,
+            on_change=_on_toggle,
+            help="Large type and high contrast for a projector; secondary controls "
+            "fold away. The link (?present=1) opens in presenter mode.",
+        )
+    on = is_on()
+    # Page changes drop the query string: put the flag back while it is on.
+    if on and st.query_params.get(QUERY_PARAM) != "1":
+        st.query_params[QUERY_PARAM] = "1"
+    elif not on and QUERY_PARAM in st.query_params:
+        del st.query_params[QUERY_PARAM]
+    if on:
+        st.html(PRESENTER_CSS)
+    return on
