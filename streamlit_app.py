@@ -10,6 +10,8 @@ import streamlit as st
 # (file, title, Material icon); the first entry is the default page.
 PAGES: list[tuple[str, str, str]] = [
     ("pages/playground.py", "Playground", ":material/science:"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/sweep.py", "Sweep", ":material/tune:"),
     ("pages/logprobs.py", "Logprobs", ":material/bar_chart:"),
     ("pages/sampling_lab.py", "Sampling Lab", ":material/casino:"),
     ("pages/reference.py", "Reference", ":material/menu_book:"),

@@ -1,0 +1,478 @@
+"""Sweep: one parameter over a range, several samples at each value, charts of what changes.
+
+Thin on purpose: the sweep, its runner and its tables live in `explorer.sweep`,
+the measures in `explorer.metrics`, the charts in `explorer.compare_charts`.
+The base request is the Playground's form (shared widgets, shared state).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from explorer import params as catalog
+from explorer.compare import LIMITS, SpecError, same_settings
+from explorer.compare_charts import sweep_chart
+from explorer.history import HistoryError
+from explorer.share import sweep_query
+from explorer.sweep import (
+    SWEEP_LIMITS,
+    SWEEP_PARAMS,
+    Sweep,
+    SweepResult,
+    default_sweep,
+    parse_sweep,
+    run_sweep,
+    to_csv,
+    to_json,
+)
+from ui import controls, messages
+from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.entry_guard import use_app_navigation
+from ui.sidebar import connection_sidebar
+from ui.spec_form import (
+    history_store,
+    incoming_link,
+    load_base,
+    publish_link,
+    read_base,
+    share_box,
+)
+
+PARAM_KEY = "sweep_param"
+RANGE_KEY = "sweep_range"
+STEPS_KEY = "sweep_steps"
+SAMPLES_KEY = "sweep_samples"
+MODE_KEY = "sweep_mode"
+SEED_KEY = "sweep_seed"
+RESULT_KEY = "sweep_result"
+NOTICES_KEY = "sweep_notices"
+PLAYGROUND_REQUEST_KEY = "playground_request"  # the Playground's valid payload, or None
+SPEC_KEY = "sweep_spec"  # the sweep the form holds (canonical JSON), or None
+_PERSIST = "session"
+_MODES = {
+    "seeds": "k requests, seeds s, s+1, ...",
+    "n": "one request with n = k",
+}
+# Set by the sweep itself: the base form's boxes for these are ignored here.
+_OWNED = ("seed", "n", "stream", "stream_options")
+
+
+def _full_range(name: str) -> tuple[float, float]:
+    p = catalog.param(name)
+    return float(p.minimum or 0.0), float(p.maximum if p.maximum is not None else 1.0)
+
+
+def _load(sweep: Sweep) -> None:
+    load_base(sweep.base)
+    _load_settings(sweep)
+
+
+def _load_settings(sweep: Sweep) -> None:
+    st.session_state[PARAM_KEY] = sweep.param
+    st.session_state[RANGE_KEY] = (float(sweep.start), float(sweep.stop))
+    st.session_state[STEPS_KEY] = sweep.steps
+    st.session_state[SAMPLES_KEY] = sweep.samples
+    st.session_state[MODE_KEY] = sweep.mode
+    st.session_state[SEED_KEY] = sweep.seed
+
+
+def _notice(text: str) -> None:
+    st.session_state.setdefault(NOTICES_KEY, []).append(text)
+
+
+def _param_changed() -> None:
+    st.session_state[RANGE_KEY] = _full_range(st.session_state[PARAM_KEY])
+
+
+def _keep(
+    sweep: Sweep,
+    result: SweepResult,
+    *,
+    run_id: str | None,
+    endpoint: str,
+    model: str,
+    recorded: float | None = None,
+) -> None:
+    st.session_state[RESULT_KEY] = {
+        "spec": sweep.canonical(),
+        "points": result.points,
+        "samples": result.samples,
+        "run_id": run_id,
+        "endpoint": endpoint,
+        "model": model,
+        "recorded": recorded,
+    }
+
+
+def _first_visit() -> None:
+    """Keep the Playground's request as the base if a sweep can use it, else load the default."""
+    default = default_sweep()
+    playground = st.session_state.get(PLAYGROUND_REQUEST_KEY)
+    if isinstance(playground, dict):
+        owned = (*_OWNED, default.param, "model")
+        base = {k: v for k, v in playground.items() if k not in owned}
+        try:
+            parse_sweep({**default.canonical(), "base": base})
+        except SpecError:
+            pass
+        else:
+            _load_settings(default)
+            return
+    _load(default)
+
+
+def _open_link(active: ActiveConnection) -> None:
+    link = incoming_link("sweep", default_sweep())
+    if link is None:
+        if PARAM_KEY not in st.session_state:  # first visit
+            _first_visit()
+        return
+    if link.error:
+        _notice(link.error)
+    spec = link.spec
+    assert isinstance(spec, Sweep)
+    _load(spec)
+    st.session_state.pop(RESULT_KEY, None)
+    if link.run_id:
+        _open_run(link.run_id, spec)
+    if spec.model and spec.model != active.model:
+        if spec.model in listed_models(active):
+            set_model(spec.model)
+            st.rerun()  # draw the sidebar and the requests with the link's model
+        _notice(
+            f"This link was made with the model `{spec.model}`, which this endpoint does "
+            f"not list; it runs with `{active.model}` instead."
+        )
+
+
+def _open_run(run_id: str, spec: Sweep) -> None:
+    """Show the recorded results of a stored run of this sweep, or say why not."""
+    store, problem = history_store()
+    record = None
+    if store is not None:
+        try:
+            record = store.get(run_id)
+        except HistoryError as exc:
+            problem = exc.message
+    if record is None or record.kind != "sweep":
+        _notice(
+            f"The recorded outputs of run `{run_id}` are not in this app's history (it may be "
+            "kept by another deployment). The settings are restored: press Sweep to run "
+            "them. " + problem
+        )
+    elif not same_settings(record.spec, spec.canonical()) or not isinstance(record.results, dict):
+        _notice(f"Run `{run_id}` was made with other settings; its outputs are not shown.")
+    else:
+        recorded = Sweep.model_validate(record.spec)
+        result = SweepResult(
+            recorded.param,
+            list(record.results.get("samples", [])),
+            list(record.results.get("points", [])),
+        )
+        _keep(
+            recorded,
+            result,
+            run_id=record.id,
+            endpoint=record.endpoint,
+            model=record.model,
+            recorded=record.created,
+        )
+
+
+def _settings() -> dict[str, Any]:
+    """The sweep's own controls; returns their values."""
+    st.session_state.setdefault(PARAM_KEY, "temperature")
+    first, second, third = st.columns([1.2, 1, 1], gap="large")
+    with first:
+        name = st.selectbox(
+            "Parameter to sweep",
+            SWEEP_PARAMS,
+            key=PARAM_KEY,
+            on_change=_param_changed,
+            help="One of the sampling parameters with a numeric range.",
+            persist_state=_PERSIST,
+        )
+        low, high = _full_range(name)
+        current = st.session_state.get(RANGE_KEY)
+        if not (
+            isinstance(current, (tuple, list))
+            and len(current) == 2
+            and low <= float(current[0]) <= float(current[1]) <= high
+        ):
+            st.session_state[RANGE_KEY] = (low, high)
+        start, stop = st.slider(
+            f"Range of {name}",
+            min_value=low,
+            max_value=high,
+            step=float(catalog.param(name).step or 0.05),
+            key=RANGE_KEY,
+            help=catalog.help_text(name),
+            persist_state=_PERSIST,
+        )
+    with second:
+        st.session_state.setdefault(STEPS_KEY, 9)
+        steps = st.number_input(
+            "Values (steps)",
+            min_value=SWEEP_LIMITS.min_steps,
+            max_value=SWEEP_LIMITS.max_steps,
+            step=1,
+            key=STEPS_KEY,
+            help="How many evenly spaced values from the start to the end of the range.",
+            persist_state=_PERSIST,
+        )
+        st.session_state.setdefault(SAMPLES_KEY, 3)
+        samples = st.number_input(
+            "Samples per value (k)",
+            min_value=1,
+            max_value=SWEEP_LIMITS.max_samples,
+            step=1,
+            key=SAMPLES_KEY,
+            help="How many texts to generate at each value, to see how much they vary.",
+            persist_state=_PERSIST,
+        )
+    with third:
+        st.session_state.setdefault(MODE_KEY, "seeds")
+        mode = st.radio(
+            "The k samples come from",
+            list(_MODES),
+            format_func=_MODES.get,
+            key=MODE_KEY,
+            persist_state=_PERSIST,
+        )
+        st.session_state.setdefault(SEED_KEY, 7)
+        seed = st.number_input(
+            "First seed (s)",
+            min_value=-LIMITS.max_abs_seed,
+            max_value=LIMITS.max_abs_seed - SWEEP_LIMITS.max_samples,
+            step=1,
+            key=SEED_KEY,
+            help=catalog.help_text("seed"),
+            persist_state=_PERSIST,
+        )
+    return {
+        "param": name,
+        "start": float(start),
+        "stop": float(stop),
+        "steps": int(steps),
+        "samples": int(samples),
+        "mode": mode,
+        "seed": int(seed),
+    }
+
+
+def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
+    spec = Sweep.model_validate(state["spec"])
+    points, samples = state["points"], state["samples"]
+    if state.get("recorded") is not None:
+        when = dt.datetime.fromtimestamp(state["recorded"], tz=dt.UTC)
+        st.info(
+            f"**Recorded outputs** of run `{state['run_id']}` ({when:%Y-%m-%d %H:%M} UTC, "
+            f"{state['endpoint']}, model `{state['model']}`): shown from the app's history, not "
+            "run again. Press **Run again** to send the same requests now.",
+            icon=":material/history:",
+        )
+    elif sweep is not None and not same_settings(spec.canonical(), sweep.canonical()):
+        st.caption("These results are from earlier settings: press Sweep to run the new ones.")
+    errors = sum(int(p.get("errors") or 0) for p in points)
+    if errors:
+        first = next((s["error"] for s in samples if s.get("error")), "")
+        st.error(f"{errors} requests failed: {first}", icon=":material/error:")
+    with st.container(key="sweep_chart_box"):
+        st.altair_chart(sweep_chart(points, spec.param), key="sweep_chart", theme=None)
+    st.caption(
+        "distinct-2: unique word pairs / all word pairs over the k samples at a value (1: the "
+        "samples share nothing; low: they say the same). Mean logprob: the model's own log "
+        "probability of the tokens it produced (raw model logprobs on the embedded engine). "
+        "Repeated 3-grams: how much each text repeats itself."
+    )
+    st.dataframe(
+        points,
+        hide_index=True,
+        key="sweep_points",
+        column_config={
+            "value": st.column_config.NumberColumn(spec.param, format="%.2f"),
+            "distinct_2": st.column_config.NumberColumn("distinct-2", format="%.2f"),
+            "unique_share": st.column_config.NumberColumn("unique texts", format="percent"),
+            "mean_tokens": st.column_config.NumberColumn("mean tokens", format="%.1f"),
+            "mean_logprob": st.column_config.NumberColumn("mean logprob", format="%.2f"),
+            "perplexity": st.column_config.NumberColumn(format="%.1f"),
+            "repetition": st.column_config.NumberColumn("repeated 3-grams", format="percent"),
+        },
+    )
+    with st.expander(f"Every text ({len(samples)})", key="sweep_texts"):
+        st.dataframe(
+            [
+                {
+                    k: row.get(k)
+                    for k in (
+                        "value",
+                        "sample",
+                        "seed",
+                        "choice",
+                        "text",
+                        "finish_reason",
+                        "tokens",
+                        "mean_logprob",
+                        "error",
+                    )
+                }
+                for row in samples
+            ],
+            hide_index=True,
+            key="sweep_samples_table",
+            column_config={
+                "value": st.column_config.NumberColumn(spec.param, format="%.3f"),
+                "text": st.column_config.TextColumn(width="large"),
+                "mean_logprob": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+    result = SweepResult(spec.param, samples, points)
+    with st.container(horizontal=True, key="sweep_downloads"):
+        st.download_button(
+            "Table (CSV)",
+            to_csv(points),
+            file_name=f"sweep-{spec.param}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="sweep_csv",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Every text (CSV)",
+            to_csv(samples),
+            file_name=f"sweep-{spec.param}-texts.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="sweep_texts_csv",
+            on_click="ignore",
+        )
+        st.download_button(
+            "All (JSON)",
+            to_json(spec, result, model=state.get("model", "")),
+            file_name=f"sweep-{spec.param}.json",
+            mime="application/json",
+            icon=":material/download:",
+            key="sweep_json",
+            on_click="ignore",
+        )
+
+
+# ---------------------------------------------------------------- the page
+
+use_app_navigation()
+active = connection_sidebar()
+_open_link(active)
+
+st.title("Sweep")
+st.caption(
+    "One parameter over a range, k samples at each value: how distinct the samples are, how "
+    "likely the model found its own tokens, how long and how repetitive the texts get."
+)
+for text in st.session_state.pop(NOTICES_KEY, []):
+    st.warning(text, icon=":material/link_off:")
+if active.endpoint is None:
+    st.error(active.problem, icon=":material/lan:")
+
+settings = _settings()
+
+with st.expander("Base request: messages and parameters (the Playground's form)", key="sweep_base"):
+    st.caption(
+        "The same form as the Playground. The sweep sets seed, n, the swept parameter and "
+        "logprobs itself, and sends each request without streaming."
+    )
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        rows = messages.messages_editor()
+    with right:
+        collected = controls.parameter_panel()
+base, problems = read_base(rows, collected)
+ignored = [k for k in (*_OWNED, settings["param"]) if k in base]
+base = {k: v for k, v in base.items() if k not in ignored}
+if ignored:
+    st.caption("Ignored here (the sweep sets them): " + ", ".join(f"`{k}`" for k in ignored) + ".")
+
+sweep: Sweep | None = None
+if not problems:
+    try:
+        sweep = parse_sweep({"model": active.model, "base": base, **settings})
+    except SpecError as exc:
+        problems.extend(exc.problems)
+st.session_state[SPEC_KEY] = sweep.canonical() if sweep is not None else None
+for problem in problems:
+    st.error(problem, icon=":material/edit_note:")
+
+state = st.session_state.get(RESULT_KEY)
+recorded = isinstance(state, dict) and state.get("recorded") is not None
+with st.container(horizontal=True, vertical_alignment="center", key="sweep_run_bar"):
+    clicked = st.button(
+        "Run again" if recorded else "Sweep",
+        type="primary",
+        key="sweep_run",
+        icon=":material/play_arrow:",
+        disabled=sweep is None or active.endpoint is None,
+    )
+    if sweep is not None:
+        values = ", ".join(f"{v:g}" for v in sweep.values())
+        total = sweep.steps * sweep.samples
+        requests = sweep.steps * (1 if sweep.mode == "n" else sweep.samples)
+        st.caption(
+            f"{sweep.param} = {values}: {total} texts in {requests} requests, "
+            f"{SWEEP_LIMITS.max_concurrency} at a time."
+        )
+
+output = st.container(key="sweep_output")
+if clicked and sweep is not None and active.endpoint is not None:
+    with output:
+        bar = st.progress(0.0, text="Sending the requests...")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"{done} of {total} requests answered")
+
+        result = run_sweep(active.client(), sweep, active.model, on_progress=progress)
+    store, store_problem = history_store()
+    run_id = None
+    if store is not None:
+        try:
+            run_id = store.save(
+                "sweep",
+                sweep.canonical(),
+                {"points": result.points, "samples": result.samples},
+                model=active.model,
+                endpoint=active.endpoint.label,
+                base_url=active.endpoint.base_url,
+                secrets=[active.endpoint.api_key],
+            ).id
+        except (HistoryError, ValueError) as exc:
+            store_problem = str(exc)
+    if store_problem:
+        _notice(store_problem)
+    _keep(sweep, result, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
+    st.rerun()
+
+state = st.session_state.get(RESULT_KEY)
+if isinstance(state, dict):
+    with output:
+        _show(state, sweep)
+
+if sweep is not None:
+    run_id, shared = None, sweep
+    if isinstance(state, dict) and same_settings(state["spec"], sweep.canonical()):
+        # The link names the run and the model it was made with.
+        run_id, shared = state.get("run_id"), Sweep.model_validate(state["spec"])
+    try:
+        query = sweep_query(
+            shared, run_id=run_id, secrets=[active.endpoint.api_key] if active.endpoint else ()
+        )
+    except SpecError as exc:
+        st.warning(" ".join(exc.problems), icon=":material/link_off:")
+    else:
+        publish_link("sweep", query)
+        with st.expander("Share this sweep", icon=":material/share:", key="sweep_share"):
+            share_box(
+                query,
+                "The link holds every setting above (never a key)"
+                + (" and the id of the last run." if run_id else "; run it to add its results."),
+            )
