@@ -1,21 +1,25 @@
 """Chat Completions Explorer: the entry point.
 
-This file only routes. Each page lives in its own file under ``pages/`` and is
-registered here explicitly, so a stray file in ``pages/`` never shows up in the
+This file only routes. Each page lives in its own file under ``app_pages/`` and is
+registered here explicitly, so a stray file in ``app_pages/`` never shows up in the
 navigation. To add a page, add one line to ``PAGES``.
+
+The folder is not called ``pages/`` on purpose: Streamlit treats that name as
+a legacy page folder and, on a freshly started server whose first request is a
+deep link (a shared comparison), would run the page alone, without this file.
 """
 
 import streamlit as st
 
 # (file, title, Material icon); the first entry is the default page.
 PAGES: list[tuple[str, str, str]] = [
-    ("pages/playground.py", "Playground", ":material/science:"),
-    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/sweep.py", "Sweep", ":material/tune:"),
-    ("pages/logprobs.py", "Logprobs", ":material/bar_chart:"),
-    ("pages/sampling_lab.py", "Sampling Lab", ":material/casino:"),
-    ("pages/reference.py", "Reference", ":material/menu_book:"),
-    ("pages/connection.py", "Connection", ":material/lan:"),
+    ("app_pages/playground.py", "Playground", ":material/science:"),
+    ("app_pages/compare.py", "Compare", ":material/compare_arrows:"),
+    ("app_pages/sweep.py", "Sweep", ":material/tune:"),
+    ("app_pages/logprobs.py", "Logprobs", ":material/bar_chart:"),
+    ("app_pages/sampling_lab.py", "Sampling Lab", ":material/casino:"),
+    ("app_pages/reference.py", "Reference", ":material/menu_book:"),
+    ("app_pages/connection.py", "Connection", ":material/lan:"),
 ]
 
 st.set_page_config(

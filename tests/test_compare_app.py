@@ -22,8 +22,8 @@ from explorer.share import comparison_query, decode_spec, encode_spec, sweep_que
 from explorer.sweep import Sweep
 
 TIMEOUT = 180  # seconds per script run: streamed runs on 2 busy cores
-COMPARE = "pages/compare.py"
-SWEEP = "pages/sweep.py"
+COMPARE = "app_pages/compare.py"
+SWEEP = "app_pages/sweep.py"
 KEY = "sk-proj-" + "Kq7Lw2Mx9Nz4Pv6Rt8Sy" * 2
 
 pytestmark = pytest.mark.usefixtures("engine_handle")

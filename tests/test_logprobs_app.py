@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("engine_handle")
 def app(repo_root: Path) -> AppTest:
     at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/logprobs.py").run()
+    at.switch_page("app_pages/logprobs.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -63,11 +63,11 @@ def texts(at: AppTest) -> str:
 
 
 def use_custom(at: AppTest, base_url: str) -> AppTest:
-    at.switch_page("pages/connection.py").run()
+    at.switch_page("app_pages/connection.py").run()
     at.radio(key="connection_profile").set_value("custom").run()
     at.text_input(key="connection_base_url").input(base_url).run()
     assert not at.exception, at.exception
-    return at.switch_page("pages/logprobs.py").run()
+    return at.switch_page("app_pages/logprobs.py").run()
 
 
 # ---------------------------------------------------------------- the embedded engine

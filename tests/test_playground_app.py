@@ -95,13 +95,13 @@ def dead_port() -> int:
 
 
 def use_custom(at: AppTest, base_url: str, model: str = "") -> AppTest:
-    at.switch_page("pages/connection.py").run()
+    at.switch_page("app_pages/connection.py").run()
     at.radio(key="connection_profile").set_value("custom").run()
     at.text_input(key="connection_base_url").input(base_url).run()
     if model:
         at.text_input(key="connection_model_typed").input(model).run()
     assert not at.exception, at.exception
-    return at.switch_page("pages/playground.py").run()
+    return at.switch_page("app_pages/playground.py").run()
 
 
 # ---------------------------------------------------------------- the page and its defaults
@@ -469,7 +469,7 @@ def test_an_unknown_model_is_explained_and_inputs_kept(app: AppTest, engine_hand
 
 
 def test_connection_page_tests_the_embedded_engine(app: AppTest, engine_handle) -> None:
-    at = app.switch_page("pages/connection.py").run()
+    at = app.switch_page("app_pages/connection.py").run()
     assert [t.value for t in at.title] == ["Connection"]
     assert at.radio(key="connection_profile").value == "embedded"
     assert at.text_input(key="connection_base_url_fixed").value == engine_handle.base_url
@@ -483,7 +483,7 @@ def test_connection_page_tests_the_embedded_engine(app: AppTest, engine_handle) 
 
 def test_connection_page_explains_a_dead_port(app: AppTest) -> None:
     port = dead_port()
-    at = app.switch_page("pages/connection.py").run()
+    at = app.switch_page("app_pages/connection.py").run()
     at.radio(key="connection_profile").set_value("custom").run()
     at.text_input(key="connection_base_url").input(f"http://127.0.0.1:{port}/v1").run()
     at.text_input(key="connection_model_typed").input("m").run()
@@ -494,7 +494,7 @@ def test_connection_page_explains_a_dead_port(app: AppTest) -> None:
 
 
 def test_a_typed_key_is_used_but_never_shown(app: AppTest) -> None:
-    at = app.switch_page("pages/connection.py").run()
+    at = app.switch_page("app_pages/connection.py").run()
     at.radio(key="connection_profile").set_value("openai").run()
     key_field = at.text_input(key="connection_api_key")
     assert key_field.proto.type == key_field.proto.PASSWORD
@@ -503,7 +503,7 @@ def test_a_typed_key_is_used_but_never_shown(app: AppTest) -> None:
     assert "Key in use: the key you entered (kept in this browser session only)." in texts(at)
     assert KEY not in texts(at)
     assert KEY not in str(dict(at.query_params))
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("app_pages/playground.py").run()
     assert KEY not in texts(at)  # nor in the generated code
     sdk = next(c for c in code_blocks(at) if "from openai import OpenAI" in c)
     assert 'api_key=os.environ["OPENAI_API_KEY"]' in sdk
@@ -524,13 +524,13 @@ def test_a_locked_deployment_fixes_the_url_and_hides_its_key(
     sidebar = " ".join(str(m.value) for m in at.sidebar.markdown)
     assert "This deployment's endpoint** (locked)" in sidebar
     assert sent(at)["model"] == engine_handle.model
-    at.switch_page("pages/connection.py").run()
+    at.switch_page("app_pages/connection.py").run()
     assert not at.radio  # no profile to pick
     assert at.text_input(key="connection_base_url_fixed").disabled
     assert at.text_input(key="connection_base_url_fixed").value == engine_handle.base_url
     assert "locked to one endpoint" in " ".join(i.value for i in at.info)
     assert KEY not in texts(at)
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("app_pages/playground.py").run()
     at.number_input(key="param_max_completion_tokens").set_value(8).run()
     record = run_and_wait(at)
     assert record.status == "done", (record.error, record.hint)

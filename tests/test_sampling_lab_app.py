@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("engine_handle")
 def app(repo_root: Path) -> AppTest:
     at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/sampling_lab.py").run()
+    at.switch_page("app_pages/sampling_lab.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -60,11 +60,11 @@ def texts(at: AppTest) -> str:
 
 
 def use_custom(at: AppTest, base_url: str) -> AppTest:
-    at.switch_page("pages/connection.py").run()
+    at.switch_page("app_pages/connection.py").run()
     at.radio(key="connection_profile").set_value("custom").run()
     at.text_input(key="connection_base_url").input(base_url).run()
     assert not at.exception, at.exception
-    return at.switch_page("pages/sampling_lab.py").run()
+    return at.switch_page("app_pages/sampling_lab.py").run()
 
 
 def test_nothing_is_fetched_until_asked(app: AppTest, calls) -> None:

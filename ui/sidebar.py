@@ -15,7 +15,7 @@ from .presenter import presenter_toggle
 
 __all__ = ["CONNECTION_PAGE", "connection_sidebar", "render_sidebar"]
 
-CONNECTION_PAGE = "pages/connection.py"
+CONNECTION_PAGE = "app_pages/connection.py"
 
 
 def render_sidebar(active: ActiveConnection) -> None:

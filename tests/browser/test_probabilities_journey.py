@@ -52,10 +52,6 @@ def background_luminance(page: Page) -> float:
 
 
 def open_page(page: Page, app: AppServer, path: str, title: str) -> None:
-    # The entry point first: until its st.navigation has run once in the server
-    # process, Streamlit treats pages/ as a legacy folder and would run the page alone.
-    page.goto(app.url)
-    wait_for_app(page)
     page.goto(f"{app.url}/{path}")
     wait_for_app(page)
     expect(page.locator("h1")).to_have_text(title)

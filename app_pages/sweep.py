@@ -30,7 +30,6 @@ from explorer.sweep import (
 )
 from ui import controls, messages
 from ui.connection_state import ActiveConnection, listed_models, set_model
-from ui.entry_guard import use_app_navigation
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
     history_store,
@@ -362,7 +361,6 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
 
 # ---------------------------------------------------------------- the page
 
-use_app_navigation()
 active = connection_sidebar()
 _open_link(active)
 

@@ -37,7 +37,6 @@ from explorer.history import HistoryError
 from explorer.share import comparison_query
 from ui import controls, messages
 from ui.connection_state import ActiveConnection, listed_models, set_model
-from ui.entry_guard import use_app_navigation
 from ui.form import parse_json
 from ui.run import draw_texts
 from ui.sidebar import connection_sidebar
@@ -398,7 +397,6 @@ def _show(
 
 # ---------------------------------------------------------------- the page
 
-use_app_navigation()
 active = connection_sidebar()
 _open_link(active)
 

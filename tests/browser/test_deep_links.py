@@ -1,0 +1,24 @@
+"""A deep link (a shared comparison) opened as a fresh server's very first request."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(("path", "title"), [("compare", "Compare"), ("logprobs", "Logprobs"), ("reference", "Reference")])
+def test_first_request_to_a_page_runs_through_the_entry_point(start_app, page: Page, engine_handle, path, title):
+    app = start_app(name=f"deep-{path}")  # a new server: nothing has opened its root yet
+    page.goto(f"{app.url}/{path}")
+    wait_for_app(page)
+    expect(page.locator("h1").first).to_have_text(title)
+    nav = page.get_by_test_id("stSidebarNav")
+    # The entry point's navigation: page titles, in the app's order, not file names.
+    expect(nav).to_contain_text("Playground")
+    expect(nav).to_contain_text("Sampling Lab")
+    expect(nav).not_to_contain_text("sampling_lab")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
