@@ -31,6 +31,7 @@ from explorer.compare import (
     stream_variants,
     variant_label,
 )
+from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED
 from explorer.history import HistoryError
@@ -392,6 +393,10 @@ def _show(
     if rows:
         with st.container(key="compare_chart_box"):
             st.altair_chart(compare_chart(rows), key="compare_chart", theme=None)
+    usage = labelled_usage_rows([(VARIANT_NAMES[r.index], r.usage) for r in results])
+    if usage:
+        st.caption("Token usage per variant: prompt tokens read, completion tokens written (every choice).")
+        st.altair_chart(usage_chart(usage), key="compare_usage_chart", theme=None)
     _results_table(results, labels)
 
 

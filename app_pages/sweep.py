@@ -14,6 +14,7 @@ import streamlit as st
 
 from explorer import params as catalog
 from explorer.compare import LIMITS, SpecError, same_settings
+from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare_charts import sweep_chart
 from explorer.history import HistoryError
 from explorer.share import sweep_query
@@ -99,6 +100,10 @@ def _keep(
         "spec": sweep.canonical(),
         "points": result.points,
         "samples": result.samples,
+        # per value, all its samples together (recorded runs keep no usage)
+        "usage": labelled_usage_rows(
+            [(f"{sweep.param} {r.request.get(sweep.param)}", r.usage) for r in result.results]
+        ),
         "run_id": run_id,
         "endpoint": endpoint,
         "model": model,
@@ -281,6 +286,10 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
         st.error(f"{errors} requests failed: {first}", icon=":material/error:")
     with st.container(key="sweep_chart_box"):
         st.altair_chart(sweep_chart(points, spec.param), key="sweep_chart", theme=None)
+    usage = state.get("usage") or []
+    if usage:
+        st.caption(f"Token usage per {spec.param} value, all its samples together.")
+        st.altair_chart(usage_chart(usage), key="sweep_usage_chart", theme=None)
     st.caption(
         "distinct-2: unique word pairs / all word pairs over the k samples at a value (1: the "
         "samples share nothing; low: they say the same). Mean logprob: the model's own log "

@@ -22,6 +22,7 @@ from .api import ChatCompletion
 __all__ = [
     "FONT_SIZE",
     "PART_COLORS",
+    "labelled_usage_rows",
     "usage_chart",
     "usage_rows",
 ]
@@ -86,6 +87,26 @@ def usage_rows(completion: ChatCompletion) -> tuple[list[Row], str]:
         f"{n} choices: the prompt is read once; each choice's completion tokens are counted "
         "from its logprobs (one entry per generated token)."
     )
+
+
+def labelled_usage_rows(usages: Sequence[tuple[str, Mapping[str, int] | None]]) -> list[Row]:
+    """Rows for `usage_chart` with one bar per label (a comparison's variants, a sweep's values).
+
+    A label whose usage is unknown (an error, a stream without include_usage)
+    gets no bar. Several usages under one label add up.
+    """
+    totals: dict[str, dict[str, int]] = {}
+    for label, usage in usages:
+        if not usage:
+            continue
+        bar = totals.setdefault(label, {"prompt": 0, "completion": 0})
+        bar["prompt"] += int(usage.get("prompt_tokens", 0))
+        bar["completion"] += int(usage.get("completion_tokens", 0))
+    return [
+        {"bar": label, "part": part, "tokens": counts[part], "order": order}
+        for order, (label, counts) in enumerate(totals.items())
+        for part in ("prompt", "completion")
+    ]
 
 
 def usage_chart(rows: Sequence[Mapping[str, Any]]) -> alt.LayerChart:

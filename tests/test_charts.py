@@ -95,3 +95,24 @@ def test_usage_chart_as_data() -> None:
     assert spec["config"]["axis"]["titleFontSize"] == FONT_SIZE
     assert spec["config"]["legend"]["labelFontSize"] == FONT_SIZE
     assert spec["height"] == {"step": 44}
+
+
+def test_labelled_usage_rows_one_bar_per_label_and_sums():
+    from explorer.charts import labelled_usage_rows
+
+    rows = labelled_usage_rows(
+        [
+            ("A", {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50}),
+            ("B", None),  # an error: no bar
+            ("t 0.5", {"prompt_tokens": 10, "completion_tokens": 5}),
+            ("t 0.5", {"prompt_tokens": 10, "completion_tokens": 7}),
+        ]
+    )
+    assert rows == [
+        {"bar": "A", "part": "prompt", "tokens": 10, "order": 0},
+        {"bar": "A", "part": "completion", "tokens": 40, "order": 0},
+        {"bar": "t 0.5", "part": "prompt", "tokens": 20, "order": 1},
+        {"bar": "t 0.5", "part": "completion", "tokens": 12, "order": 1},
+    ]
+    spec = usage_chart(rows).to_dict()
+    assert "A" in str(spec) and "t 0.5" in str(spec)
