@@ -14,7 +14,7 @@ TIMEOUT = 30  # seconds; the page renders about 50 expanders
 
 @pytest.fixture
 def app(repo_root: Path) -> AppTest:
-    at = AppTest.from_file(str(repo_root / "pages" / "reference.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(repo_root / "app_pages" / "reference.py"), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
     assert not at.exception
     return at
@@ -111,6 +111,6 @@ def test_clearing_the_search_shows_everything_again(app: AppTest) -> None:
 
 
 def test_page_never_allows_raw_html(repo_root: Path) -> None:
-    source = (repo_root / "pages" / "reference.py").read_text()
+    source = (repo_root / "app_pages" / "reference.py").read_text()
     assert "unsafe_allow_html" not in source
     assert "set_page_config" not in source
