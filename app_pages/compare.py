@@ -17,6 +17,7 @@ import streamlit as st
 
 from explorer.annotate import explain_finish_reason
 from explorer.api import ChatCompletionRequest
+from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare import (
     LIMITS,
     VARIANT_NAMES,
@@ -31,17 +32,17 @@ from explorer.compare import (
     stream_variants,
     variant_label,
 )
-from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED
 from explorer.history import HistoryError
 from explorer.share import comparison_query
 from ui import controls, messages
-from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.run import draw_texts
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
+    adopt_link_model,
     history_store,
     incoming_link,
     load_base,
@@ -160,14 +161,7 @@ def _open_link(active: ActiveConnection) -> None:
     assert isinstance(spec, Comparison)
     if link.run_id:
         _open_run(link.run_id, spec)
-    if spec.model and spec.model != active.model:
-        if spec.model in listed_models(active):
-            set_model(spec.model)
-            st.rerun()  # draw the sidebar and the requests with the link's model
-        _notice(
-            f"This link was made with the model `{spec.model}`, which this endpoint does "
-            f"not list; it runs with `{active.model}` instead."
-        )
+    adopt_link_model(spec.model, active, _notice)
 
 
 def _open_run(run_id: str, spec: Comparison) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import streamlit as st
 
 from explorer import params as catalog
-from explorer.compare import LIMITS, SpecError, same_settings
 from explorer.charts import labelled_usage_rows, usage_chart
+from explorer.compare import LIMITS, SpecError, same_settings
 from explorer.compare_charts import sweep_chart
 from explorer.history import HistoryError
 from explorer.share import sweep_query
@@ -30,9 +30,10 @@ from explorer.sweep import (
     to_json,
 )
 from ui import controls, messages
-from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.connection_state import ActiveConnection
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
+    adopt_link_model,
     history_store,
     incoming_link,
     load_base,
@@ -142,14 +143,7 @@ def _open_link(active: ActiveConnection) -> None:
     st.session_state.pop(RESULT_KEY, None)
     if link.run_id:
         _open_run(link.run_id, spec)
-    if spec.model and spec.model != active.model:
-        if spec.model in listed_models(active):
-            set_model(spec.model)
-            st.rerun()  # draw the sidebar and the requests with the link's model
-        _notice(
-            f"This link was made with the model `{spec.model}`, which this endpoint does "
-            f"not list; it runs with `{active.model}` instead."
-        )
+    adopt_link_model(spec.model, active, _notice)
 
 
 def _open_run(run_id: str, spec: Sweep) -> None:

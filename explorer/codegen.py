@@ -17,6 +17,7 @@ import shlex
 from typing import Any
 
 from .api import ChatCompletionRequest
+from .params import PARAMS
 
 __all__ = [
     "KEY_ENV",
@@ -34,33 +35,8 @@ KEY_PLACEHOLDER = "not-needed"
 
 # Request fields `client.chat.completions.create()` takes as keyword arguments;
 # anything else (engine extensions such as `explain`) goes through extra_body.
-SDK_ARGUMENTS = frozenset(
-    {
-        "model",
-        "messages",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "temperature",
-        "top_p",
-        "frequency_penalty",
-        "presence_penalty",
-        "n",
-        "response_format",
-        "seed",
-        "stream",
-        "stream_options",
-        "user",
-        "safety_identifier",
-        "prompt_cache_key",
-        "logprobs",
-        "top_logprobs",
-        "logit_bias",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-    }
-)
+# The catalog lists exactly the API's request parameters, each an SDK keyword.
+SDK_ARGUMENTS = frozenset(PARAMS)
 
 _WIDTH = 88  # a container that fits on one line up to here stays on one line
 _INDENT = "    "

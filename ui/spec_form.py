@@ -15,7 +15,7 @@ wrote itself; it then writes its current link on every run (`publish_link`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -25,9 +25,11 @@ from explorer.history import HistoryError, HistoryStore, default_history_url, op
 from explorer.share import ParsedLink, link_url, parse_link
 
 from . import controls, messages
+from .connection_state import ActiveConnection, listed_models, set_model
 from .form import MessageRow, message_dicts
 
 __all__ = [
+    "adopt_link_model",
     "escape_stop",
     "history_store",
     "incoming_link",
@@ -165,6 +167,19 @@ def share_box(query: Mapping[str, str], note: str) -> None:
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> HistoryStore:
     return open_history(url)
+
+
+def adopt_link_model(model: str | None, active: ActiveConnection, notice: Callable[[str], None]) -> None:
+    """Switches to the model a link names when the endpoint lists it; otherwise says so."""
+    if not model or model == active.model:
+        return
+    if model in listed_models(active):
+        set_model(model)
+        st.rerun()  # draw the sidebar and the requests with the link's model
+    notice(
+        f"This link was made with the model `{model}`, which this endpoint does "
+        f"not list; it runs with `{active.model}` instead."
+    )
 
 
 def history_store() -> tuple[HistoryStore | None, str]:
