@@ -34,20 +34,21 @@ from explorer.compare import (
 )
 from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED
-from explorer.history import HistoryError
+from explorer.faults import Failure
 from explorer.share import comparison_query
 from ui import controls, messages
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
-from ui.run import draw_texts
+from ui.run import draw_texts, retry_box, show_failure
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
     adopt_link_model,
-    history_store,
     incoming_link,
     load_base,
     publish_link,
     read_base,
+    recorded_run,
+    save_run,
     share_box,
 )
 
@@ -166,22 +167,8 @@ def _open_link(active: ActiveConnection) -> None:
 
 def _open_run(run_id: str, spec: Comparison) -> None:
     """Show the recorded outputs of a stored run of this comparison, or say why not."""
-    store, problem = history_store()
-    record = None
-    if store is not None:
-        try:
-            record = store.get(run_id)
-        except HistoryError as exc:
-            problem = exc.message
-    if record is None or record.kind != "compare":
-        _notice(
-            f"The recorded outputs of run `{run_id}` are not in this app's history (it may be "
-            "kept by another deployment). The settings are restored: press Compare to run "
-            "them. " + problem
-        )
-    elif not same_settings(record.spec, spec.canonical()):
-        _notice(f"Run `{run_id}` was made with other settings; its outputs are not shown.")
-    else:
+    record = recorded_run("compare", run_id, spec.canonical(), _notice, "Compare")
+    if record is not None:
         _keep(
             Comparison.model_validate(record.spec),
             [VariantResult.model_validate(r) for r in record.results],
@@ -223,10 +210,11 @@ def _request_of(result: VariantResult) -> ChatCompletionRequest | None:
 
 def _details(result: VariantResult) -> None:
     if not result.ok:
-        st.error(
-            f"{result.error}\n\n**What to change:** {result.hint or '-'}", icon=":material/error:"
+        show_failure(
+            Failure(result.headline or "The request failed.", result.error or "", result.hint or "")
         )
-        return
+        if not result.choices:
+            return
     request = _request_of(result)
     for choice in result.choices:
         label = f"choice {choice.index}: " if len(result.choices) > 1 else ""
@@ -252,6 +240,8 @@ def _details(result: VariantResult) -> None:
         )
     lines.append(f"**repeated 3-grams** {_fmt(result.repetition, '.0%')}")
     lines.append(f"**system_fingerprint** `{result.system_fingerprint or 'null'}`")
+    if result.retries:
+        lines.append(f"**retries** {result.retries} (busy or failed answers, then tried again)")
     st.markdown("  \n".join(lines))
 
 
@@ -264,7 +254,9 @@ def _results_table(results: list[VariantResult], labels: list[str]) -> None:
     rows = [
         {
             "variant": label,
-            "finish_reason": ", ".join(str(c.finish_reason) for c in r.choices) or "error",
+            "finish_reason": ", ".join(str(c.finish_reason) for c in r.choices)
+            if r.ok
+            else "error",
             "tokens": r.completion_tokens,
             "latency": r.latency_s,
             "first token": r.ttft_s,
@@ -341,9 +333,15 @@ def _run(active: ActiveConnection, comparison: Comparison, area: Any) -> list[Va
                     draw_texts({}, waiting=True)
     drawn = [0.0] * len(requests)
     client = active.client()
-    with closing(stream_variants(client, requests)) as events:
+    embedded = active.endpoint is not None and active.endpoint.embedded
+    with closing(stream_variants(client, requests, embedded=embedded)) as events:
         for event in events:
             i = event.variant
+            if event.kind == "retry":  # shown until the variant's text starts
+                with slots[i].container():
+                    retry_box(event.text)
+                    draw_texts(texts[i], waiting=True)
+                continue
             if event.kind == "delta":
                 texts[i][event.choice] = texts[i].get(event.choice, "") + event.text
                 now = time.monotonic()
@@ -389,7 +387,10 @@ def _show(
             st.altair_chart(compare_chart(rows), key="compare_chart", theme=None)
     usage = labelled_usage_rows([(VARIANT_NAMES[r.index], r.usage) for r in results])
     if usage:
-        st.caption("Token usage per variant: prompt tokens read, completion tokens written (every choice).")
+        st.caption(
+            "Token usage per variant: prompt tokens read, completion tokens written "
+            "(every choice)."
+        )
         st.altair_chart(usage_chart(usage), key="compare_usage_chart", theme=None)
     _results_table(results, labels)
 
@@ -524,23 +525,13 @@ with st.container(horizontal=True, vertical_alignment="center", key="compare_run
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
     results = _run(active, comparison, output)
-    store, store_problem = history_store()
-    run_id = None
-    if store is not None:
-        try:
-            run_id = store.save(
-                "compare",
-                comparison.canonical(),
-                [r.model_dump(mode="json") for r in results],
-                model=active.model,
-                endpoint=active.endpoint.label,
-                base_url=active.endpoint.base_url,
-                secrets=[active.endpoint.api_key],
-            ).id
-        except HistoryError as exc:
-            store_problem = f"{exc.message} {exc.hint}"
-    if store_problem:
-        _notice(store_problem)
+    run_id = save_run(
+        "compare",
+        comparison.canonical(),
+        [r.model_dump(mode="json") for r in results],
+        active,
+        _notice,
+    )
     _keep(comparison, results, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
     st.rerun()
 

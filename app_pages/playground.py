@@ -119,7 +119,9 @@ if clicked and request is not None and active.endpoint is not None:
     if record.streamed:
         stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
     with output:
-        execute(active.client(), request, record, st.empty())
+        execute(
+            active.client(), request, record, st.empty(), embedded=active.endpoint.embedded
+        )
     stop_slot.empty()
 
 if isinstance(record, RunRecord) and record.completion is not None:

@@ -15,7 +15,10 @@ import streamlit as st
 from explorer import sampling_lab as lab
 from explorer.connection import EMBEDDED, OPENAI
 from explorer.errors import APIError
+from explorer.faults import explain_failure
 from ui.logprobs import lab_controls, show_check, show_pipeline
+from ui.markdown import escape_markdown
+from ui.run import retry_reporter, show_failure
 from ui.sidebar import connection_sidebar
 
 SOURCE_KEY = "lab_source"  # the fetched distribution and how it was fetched
@@ -52,16 +55,23 @@ fetch = st.button(
     key="lab_fetch",
     disabled=active.endpoint is None or not messages or not active.model,
 )
+# Drawn on every run, so the widgets below keep their place when a fetch adds a notice.
+retry_slot = st.empty()
 if fetch and active.endpoint is not None:
+    client = active.client()
+    retries: list[str] = []
     try:
         with st.spinner("Asking the model once...", show_time=True):
-            completion = active.client().create(
-                lab.fetch_request(active.model, messages, explain=embedded)
+            completion = client.create(
+                lab.fetch_request(active.model, messages, explain=embedded),
+                on_retry=retry_reporter(client, retry_slot, embedded=embedded, notices=retries),
             )
+        retry_slot.empty()
         distribution = lab.from_completion(completion)
-    except (APIError, lab.LabInputError) as exc:
-        hint = f"\n\n**What to change:** {exc.hint}" if isinstance(exc, APIError) else ""
-        st.error(f"**No distribution.** {exc}{hint}", icon=":material/error:")
+    except APIError as exc:
+        show_failure(explain_failure(exc, embedded=embedded, retries=len(retries)))
+    except lab.LabInputError as exc:
+        st.error(f"**No distribution.** {escape_markdown(str(exc))}", icon=":material/error:")
     else:
         st.session_state[SOURCE_KEY] = {
             "distribution": distribution,
@@ -152,10 +162,13 @@ draw = st.button(
     disabled=not same_endpoint,
     help=None if same_endpoint else "Fetch again: the connection changed since the fetch.",
 )
+draw_retry_slot = st.empty()
 if draw and same_endpoint:
     client = active.client()
     drawn: list[tuple[str | None, int | None]] = []
     progress = st.progress(0.0, text="Drawing...")
+    draw_retries: list[str] = []
+    on_retry = retry_reporter(client, draw_retry_slot, embedded=embedded, notices=draw_retries)
     try:
         for k, (seed, n) in enumerate(plan):
             request = lab.draw_request(
@@ -167,14 +180,12 @@ if draw and same_endpoint:
                 n=n,
                 explain=distribution.source == "explain" and source["profile"] == EMBEDDED,
             )
-            completion = client.create(request)
+            completion = client.create(request, on_retry=on_retry)
+            draw_retry_slot.empty()
             drawn += [lab.drawn_token(choice) for choice in completion.choices]
             progress.progress((k + 1) / len(plan), text=f"{len(drawn)} of {total} draws")
     except APIError as exc:
-        st.error(
-            f"**The endpoint answered with an error.** {exc}\n\n**What to change:** {exc.hint}",
-            icon=":material/error:",
-        )
+        show_failure(explain_failure(exc, embedded=embedded, retries=len(draw_retries)))
     else:
         st.session_state[DRAWS_KEY] = {
             "settings": checked,

@@ -16,7 +16,6 @@ from explorer import params as catalog
 from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare import LIMITS, SpecError, same_settings
 from explorer.compare_charts import sweep_chart
-from explorer.history import HistoryError
 from explorer.share import sweep_query
 from explorer.sweep import (
     SWEEP_LIMITS,
@@ -31,14 +30,16 @@ from explorer.sweep import (
 )
 from ui import controls, messages
 from ui.connection_state import ActiveConnection
+from ui.markdown import escape_markdown
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
     adopt_link_model,
-    history_store,
     incoming_link,
     load_base,
     publish_link,
     read_base,
+    recorded_run,
+    save_run,
     share_box,
 )
 
@@ -148,36 +149,26 @@ def _open_link(active: ActiveConnection) -> None:
 
 def _open_run(run_id: str, spec: Sweep) -> None:
     """Show the recorded results of a stored run of this sweep, or say why not."""
-    store, problem = history_store()
-    record = None
-    if store is not None:
-        try:
-            record = store.get(run_id)
-        except HistoryError as exc:
-            problem = exc.message
-    if record is None or record.kind != "sweep":
-        _notice(
-            f"The recorded outputs of run `{run_id}` are not in this app's history (it may be "
-            "kept by another deployment). The settings are restored: press Sweep to run "
-            "them. " + problem
-        )
-    elif not same_settings(record.spec, spec.canonical()) or not isinstance(record.results, dict):
+    record = recorded_run("sweep", run_id, spec.canonical(), _notice, "Sweep")
+    if record is None:
+        return
+    if not isinstance(record.results, dict):
         _notice(f"Run `{run_id}` was made with other settings; its outputs are not shown.")
-    else:
-        recorded = Sweep.model_validate(record.spec)
-        result = SweepResult(
-            recorded.param,
-            list(record.results.get("samples", [])),
-            list(record.results.get("points", [])),
-        )
-        _keep(
-            recorded,
-            result,
-            run_id=record.id,
-            endpoint=record.endpoint,
-            model=record.model,
-            recorded=record.created,
-        )
+        return
+    recorded = Sweep.model_validate(record.spec)
+    result = SweepResult(
+        recorded.param,
+        list(record.results.get("samples", [])),
+        list(record.results.get("points", [])),
+    )
+    _keep(
+        recorded,
+        result,
+        run_id=record.id,
+        endpoint=record.endpoint,
+        model=record.model,
+        recorded=record.created,
+    )
 
 
 def _settings() -> dict[str, Any]:
@@ -277,7 +268,7 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
     errors = sum(int(p.get("errors") or 0) for p in points)
     if errors:
         first = next((s["error"] for s in samples if s.get("error")), "")
-        st.error(f"{errors} requests failed: {first}", icon=":material/error:")
+        st.error(f"{errors} requests failed: {escape_markdown(first)}", icon=":material/error:")
     with st.container(key="sweep_chart_box"):
         st.altair_chart(sweep_chart(points, spec.param), key="sweep_chart", theme=None)
     usage = state.get("usage") or []
@@ -429,27 +420,31 @@ if clicked and sweep is not None and active.endpoint is not None:
     with output:
         bar = st.progress(0.0, text="Sending the requests...")
 
+        answered = [0, len(sweep.jobs(active.model))]
+
         def progress(done: int, total: int) -> None:
+            answered[:] = [done, total]
             bar.progress(done / total, text=f"{done} of {total} requests answered")
 
-        result = run_sweep(active.client(), sweep, active.model, on_progress=progress)
-    store, store_problem = history_store()
-    run_id = None
-    if store is not None:
-        try:
-            run_id = store.save(
-                "sweep",
-                sweep.canonical(),
-                {"points": result.points, "samples": result.samples},
-                model=active.model,
-                endpoint=active.endpoint.label,
-                base_url=active.endpoint.base_url,
-                secrets=[active.endpoint.api_key],
-            ).id
-        except (HistoryError, ValueError) as exc:
-            store_problem = str(exc)
-    if store_problem:
-        _notice(store_problem)
+        def retrying(notice: str) -> None:
+            done, total = answered
+            bar.progress(done / total, text=f"{done} of {total} requests answered. {notice}")
+
+        result = run_sweep(
+            active.client(),
+            sweep,
+            active.model,
+            on_progress=progress,
+            on_retry=retrying,
+            embedded=active.endpoint.embedded,
+        )
+    run_id = save_run(
+        "sweep",
+        sweep.canonical(),
+        {"points": result.points, "samples": result.samples},
+        active,
+        _notice,
+    )
     _keep(sweep, result, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
     st.rerun()
 

@@ -58,6 +58,9 @@ __all__ = [
     "ChatStream",
     "StreamEvent",
     "RetryCallback",
+    "is_busy",
+    "BUSY_STATUSES",
+    "FAILURE_STATUSES",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "MAX_RETRY_DELAY",
@@ -69,13 +72,27 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0, read=60.0)
 # The longest wait the client sleeps through; a longer Retry-After is the learner's call.
 MAX_RETRY_DELAY = 20.0
-# Statuses that mean "busy, try again" rather than "your request is wrong".
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Statuses that mean "busy, try again": the server works but is full. A busy
+# server is worth waiting for, so these have their own retry budget.
+BUSY_STATUSES = frozenset({429, 503})
+# Statuses that mean "it failed this time": worth a retry or two, not many.
+FAILURE_STATUSES = frozenset({408, 500, 502, 504})
+RETRY_STATUSES = BUSY_STATUSES | FAILURE_STATUSES
 _INITIAL_BACKOFF = 0.5
 _MAX_BACKOFF = 8.0
 
-# (attempt number of the retry about to happen, seconds it will wait, what failed)
+# (number of the retry about to happen, counted among retries of its kind (busy
+# or failed), seconds it will wait, what failed)
 RetryCallback = Callable[[int, float, APIError], None]
+
+
+def is_busy(error: APIError) -> bool:
+    """Whether `error` says "busy, come back later" (429, 503), not "this failed"."""
+    return (
+        isinstance(error, APIStatusError)
+        and error.status_code in BUSY_STATUSES
+        and error.code != "insufficient_quota"  # a used-up quota does not heal by waiting
+    )
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -263,11 +280,14 @@ class ChatClient:
     """A Chat Completions client for one base URL and (optional) key.
 
     `timeout` is an `httpx.Timeout` or seconds for every phase; the default waits
-    5 s to connect and 60 s between bytes of the answer. `max_retries` bounds the
-    retries of 429, 502, 503, 504 and of failed connections (not of unknown host
-    names: a typo does not heal), with exponential backoff and jitter, honouring
-    `Retry-After` / `retry-after-ms` up to `MAX_RETRY_DELAY`; a server asking for
-    longer gets no retry: its error carries `retry_after` for the app to show.
+    5 s to connect and 60 s between bytes of the answer. Two budgets bound the
+    retries, each counted per request: `max_retries` for failures (408, 500, 502,
+    504 and failed connections, not unknown host names: a typo does not heal),
+    `busy_retries` (default: `max_retries`) for busy answers (429, 503), which a
+    full server sends and which waiting cures. Waits grow exponentially with
+    jitter, or follow `Retry-After` / `retry-after-ms` up to `MAX_RETRY_DELAY`; a
+    server asking for longer gets no retry: its error carries `retry_after` for
+    the app to show. A stream is retried only before its body starts.
     `on_retry(attempt, delay, error)` is told before each wait; every method also
     takes its own `on_retry`, since one client may serve several sessions.
     `http_client` lets several ChatClients (one per key) share a connection pool;
@@ -284,14 +304,18 @@ class ChatClient:
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = 2,
+        busy_retries: int | None = None,
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         on_retry: RetryCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        if max_retries < 0 or (busy_retries is not None and busy_retries < 0):
+            raise ValueError(
+                f"retry budgets must be >= 0, got max_retries={max_retries}, "
+                f"busy_retries={busy_retries}"
+            )
         if transport is not None and http_client is not None:
             raise ValueError("pass either transport or http_client, not both")
         base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
@@ -310,6 +334,7 @@ class ChatClient:
         else:
             self.timeout = httpx.Timeout(timeout)
         self.max_retries = max_retries
+        self.busy_retries = max_retries if busy_retries is None else busy_retries
         self._on_retry = on_retry
         self._sleep = sleep
         self._random = random.Random()
@@ -498,7 +523,7 @@ class ChatClient:
         if stream:
             headers.update({"Accept": "text/event-stream", "Cache-Control": "no-store"})
         notify = on_retry or self._on_retry
-        attempt = 0
+        retried = {True: 0, False: 0}  # retries so far: busy answers, failures
         while True:
             cause: BaseException | None = None
             try:
@@ -537,16 +562,21 @@ class ChatClient:
                     hint=(hints or {}).get(status),
                 )
                 retryable = status in RETRY_STATUSES and error.code != "insufficient_quota"
-            delay = self._retry_delay(error, attempt) if retryable else None
+            busy = is_busy(error)
+            delay = self._retry_delay(error, retried[busy]) if retryable else None
             if delay is None:
                 # Chain httpx's exception for debugging, unless its text held a secret.
                 if cause is not None and redact(str(cause), self._secrets) == str(cause):
                     raise error from cause
                 raise error from None
-            attempt += 1
+            retried[busy] += 1
             if notify is not None:
-                notify(attempt, delay, error)
+                notify(retried[busy], delay, error)
             self._sleep(delay)
+
+    def retry_limit(self, error: APIError) -> int:
+        """How many retries this client allows a request for failures like `error`."""
+        return self.busy_retries if is_busy(error) else self.max_retries
 
     def _bad_url(self, detail: str) -> APIConnectionError:
         return APIConnectionError(
@@ -556,8 +586,8 @@ class ChatClient:
         )
 
     def _retry_delay(self, error: APIError, attempt: int) -> float | None:
-        """Seconds to wait before retry number `attempt + 1`, or None to give up."""
-        if attempt >= self.max_retries:
+        """Seconds to wait before retry number `attempt + 1` of its kind, or None to give up."""
+        if attempt >= self.retry_limit(error):
             return None
         asked = error.retry_after if isinstance(error, APIStatusError) else None
         if asked is not None:

@@ -40,9 +40,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .annotate import accumulate
-from .api import ChatCompletion, ChatCompletionRequest, dependency_param
+from .api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, dependency_param
 from .client import ChatClient
-from .errors import ExplorerError
+from .errors import APIError, ExplorerError
+from .faults import explain_failure, retry_notice
 from .metrics import mean, mean_logprob, perplexity, repetition
 from .params import PARAMS, param, validation_hint
 
@@ -497,8 +498,10 @@ class VariantResult(BaseModel):
     mean_logprob: float | None = None  # over every generated token of every choice
     perplexity: float | None = None
     repetition: float | None = None  # mean over choices
-    error: str | None = None
+    error: str | None = None  # the endpoint's words for what failed
+    headline: str | None = None  # what happened, from the app's side (explorer.faults)
     hint: str | None = None
+    retries: int = 0  # retries the client made (busy answers and failures)
 
     @property
     def ok(self) -> bool:
@@ -596,13 +599,33 @@ def wire_request(
 
 @dataclass(frozen=True)
 class Event:
-    """Something that happened to one variant: a text delta, or its final result."""
+    """Something that happened to one variant: a text delta, a retry, or its final result.
+
+    A "retry" event's `text` says what failed and when the next try goes out.
+    """
 
     variant: int
-    kind: Literal["delta", "done"]
+    kind: Literal["delta", "retry", "done"]
     choice: int = 0
     text: str = ""
     result: VariantResult | None = None
+
+
+def _partial(
+    index: int,
+    chunks: Sequence[ChatCompletionChunk],
+    *,
+    request: dict[str, Any],
+    latency_s: float,
+    ttft_s: float | None,
+) -> VariantResult:
+    """What arrived before a stream failed, measured like a whole answer (no usage)."""
+    if not any(chunk.choices for chunk in chunks):
+        return VariantResult(index=index, request=request, latency_s=latency_s)
+    return result_from_completion(
+        index, accumulate(list(chunks)), request=request, streamed=True,
+        latency_s=latency_s, ttft_s=ttft_s,
+    )  # fmt: skip
 
 
 def _run_one(
@@ -613,13 +636,24 @@ def _run_one(
     emit: Callable[[Event], None],
     cancel: threading.Event,
     clock: Callable[[], float],
+    embedded: bool,
 ) -> None:
     started = clock()
     ttft: float | None = None
     result: VariantResult | None = None
+    received: list[ChatCompletionChunk] = []  # a stream's chunks, kept if it fails
+    retries = 0
+
+    def on_retry(attempt: int, delay: float, error: APIError) -> None:
+        nonlocal retries
+        retries += 1
+        notice = retry_notice(attempt, client.retry_limit(error), delay, error, embedded=embedded)
+        emit(Event(index, "retry", text=notice))
+
     try:
         if streamed:
-            with client.stream(payload) as stream:
+            with client.stream(payload, on_retry=on_retry) as stream:
+                received = stream.chunks
                 for chunk in stream:
                     if cancel.is_set():
                         break
@@ -633,7 +667,7 @@ def _run_one(
                 raise ExplorerError("The stream was stopped before any chunk arrived.")
             completion = accumulate(chunks)
         else:
-            completion = client.create(payload)
+            completion = client.create(payload, on_retry=on_retry)
         latency = clock() - started
         result = result_from_completion(
             index,
@@ -643,15 +677,17 @@ def _run_one(
             latency_s=latency,
             ttft_s=ttft if streamed else None,
         )
+        result.retries = retries
     except ExplorerError as exc:
-        result = VariantResult(
-            index=index,
-            request=payload,
-            streamed=streamed,
-            error=getattr(exc, "message", None) or str(exc),
-            hint=getattr(exc, "hint", None),
-            latency_s=clock() - started,
+        failure = explain_failure(exc, embedded=embedded, retries=retries)
+        result = _partial(
+            index, received, request=payload, latency_s=clock() - started, ttft_s=ttft
         )
+        result.streamed = streamed
+        result.error = failure.detail
+        result.headline = failure.headline
+        result.hint = failure.hint
+        result.retries = retries
     except Exception as exc:  # a bug must not hang the page or reach the learner as a traceback
         _log.exception("variant %s failed", index)
         result = VariantResult(
@@ -675,17 +711,21 @@ def stream_variants(
     *,
     max_workers: int | None = None,
     stream_by_default: bool = True,
+    embedded: bool = False,
     cancel: threading.Event | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Generator[Event, None, None]:
     """Run every request at the same time; yield their events in arrival order.
 
     One worker thread per request (at most `max_workers` at once) sends it and
-    queues `delta` events as text arrives, then one `done` event with its
-    VariantResult. Iterate in the thread that draws: the workers never touch
-    the UI. Closing the iterator early (the learner navigated away) stops the
-    workers at their next chunk. Every request ends in exactly one `done`
-    event, errors included: nothing is raised for a failed variant.
+    queues `delta` events as text arrives, a `retry` event before each retry
+    the client makes, then one `done` event with its VariantResult. Iterate in
+    the thread that draws: the workers never touch the UI. Closing the iterator
+    early (the learner navigated away) stops the workers at their next chunk.
+    Every request ends in exactly one `done` event, errors included: nothing is
+    raised for a failed variant, and a stream cut in the middle keeps the text
+    that arrived. `embedded` says the endpoint is the embedded engine (for the
+    wording of failures).
     """
     jobs = [wire_request(r, stream_by_default=stream_by_default) for r in requests]
     if not jobs:
@@ -698,7 +738,9 @@ def stream_variants(
     )
     try:
         for index, (payload, streamed) in enumerate(jobs):
-            pool.submit(_run_one, client, index, payload, streamed, events.put, stop, clock)
+            pool.submit(
+                _run_one, client, index, payload, streamed, events.put, stop, clock, embedded
+            )
         remaining = len(jobs)
         while remaining:
             event = events.get()

@@ -47,10 +47,12 @@ __all__ = [
     "CUSTOM_PRESETS",
     "DEPLOYMENT",
     "EMBEDDED",
+    "ENGINE_BUSY_RETRIES",
     "OPENAI",
     "OPENAI_BASE_URL",
     "OPENAI_DEFAULT_MODEL",
     "PROFILE_LABELS",
+    "REMOTE_BUSY_RETRIES",
     "ConnectionReport",
     "ConnectionSettingsError",
     "Deployment",
@@ -192,6 +194,12 @@ class ProfileChoice:
     typed_key: str = field(default="", repr=False)
 
 
+# Busy answers a run waits through (see Endpoint.busy_retries); failures keep
+# ChatClient's default of 2 retries.
+ENGINE_BUSY_RETRIES = 60
+REMOTE_BUSY_RETRIES = 4
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     """What the app needs to know about the running embedded engine."""
@@ -231,8 +239,28 @@ class Endpoint:
             "deployment": "this deployment's key",
         }[self.key_source]
 
+    @property
+    def busy_retries(self) -> int:
+        """How many busy answers (429, 503) a run waits through before it gives up.
+
+        The embedded engine answers 429 with `Retry-After: 1` while its queue is
+        full, and a class can fill it for a while: a minute of patience. A remote
+        endpoint's busy answers usually mean a rate limit: a few retries.
+        """
+        return ENGINE_BUSY_RETRIES if self.profile == EMBEDDED else REMOTE_BUSY_RETRIES
+
+    @property
+    def embedded(self) -> bool:
+        return self.profile == EMBEDDED
+
     def client(self, **kwargs: Any) -> ChatClient:
-        """A ChatClient for this endpoint; extra arguments go to ChatClient."""
+        """A ChatClient for this endpoint; extra arguments go to ChatClient.
+
+        Without `max_retries` the client has this endpoint's busy budget; a
+        caller that sets `max_retries` (a quick health check: 0) sets both.
+        """
+        if "max_retries" not in kwargs:
+            kwargs.setdefault("busy_retries", self.busy_retries)
         # "" and not None: ChatClient reads OPENAI_API_KEY from the environment for
         # None, which would send the app's OpenAI key to a learner's server.
         return ChatClient(self.base_url, self.api_key or "", **kwargs)

@@ -426,8 +426,10 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Focused vs. adventurous",
             what_to_look_for=(
-                "Same seed, same prompt: at 0.3 the answer is plain and soon repeats itself; "
-                "at 1.2 unlikely tokens win and the text drifts into nonsense."
+                "Same seed, same prompt: at 0.3 the likely tokens win, so the answer is plain "
+                "and often short (the model soon ends its turn, or repeats itself); at 1.2 "
+                "unlikely tokens win and the text drifts into nonsense, often until max_tokens. "
+                "The mean logprob says the same in numbers."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 40},
             variants=({"temperature": 0.3}, {"temperature": 1.2}),

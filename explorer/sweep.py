@@ -231,7 +231,7 @@ def sweep_rows(
                     "repetition": None,
                     "latency_s": result.latency_s,
                     "system_fingerprint": None,
-                    "error": result.error,
+                    "error": " ".join(filter(None, [result.headline, result.error])),
                 }
             )
             continue
@@ -287,10 +287,13 @@ def run_sweep(
     model: str,
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    on_retry: Callable[[str], None] | None = None,
+    embedded: bool = False,
 ) -> SweepResult:
     """Send every request of the sweep (a few at a time) and measure the answers.
 
-    `on_progress(done, total)` is called in the caller's thread after each request.
+    `on_progress(done, total)` is called in the caller's thread after each
+    request, `on_retry(notice)` before a request is retried (busy endpoint).
     """
     jobs = sweep.jobs(model)
     results: dict[int, VariantResult] = {}
@@ -300,9 +303,12 @@ def run_sweep(
             [job.request for job in jobs],
             max_workers=SWEEP_LIMITS.max_concurrency,
             stream_by_default=False,
+            embedded=embedded,
         )
     ) as events:
         for event in events:
+            if event.kind == "retry" and on_retry is not None:
+                on_retry(event.text)
             if event.kind == "done" and event.result is not None:
                 results[event.variant] = event.result
                 if on_progress is not None:

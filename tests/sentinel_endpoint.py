@@ -11,12 +11,23 @@ behaviour can change while it runs:
                           key back, whole and masked, as real servers do
 
 `/models` lists one model in mode "ok".
+
+`faults` scripts the next chat completion answers, one entry per request, for
+the fault tests (an empty list: every answer is normal):
+
+    ("status", 429, {"retry-after": "1"})   that status with an OpenAI error body
+    ("cut", 2)                              a stream that sends 2 token chunks,
+                                            then drops the connection (no [DONE])
+    ("stall", 2, 3.0)                       a stream that sends 2 token chunks,
+                                            then nothing for 3 s, then drops it
+    ("stall", None, 3.0)                    no answer at all for 3 s
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +51,10 @@ class StandIn:
     mode: str = "ok"
     tokens: list[str] = field(default_factory=lambda: ["Hello", " there", "."])
     requests: list[Recorded] = field(default_factory=list)
+    faults: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def chat_posts(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/completions")]
 
     @property
     def content(self) -> str:
@@ -118,13 +133,44 @@ def stand_in_endpoint(**settings: Any) -> Iterator[StandIn]:
             stand_in.requests.append(Recorded(self.command, self.path, headers, body))
             return body
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
+        def _send(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _fault(self, body: dict[str, Any]) -> bool:
+            """Answer with the next scripted fault, if there is one; True when it did."""
+            if not stand_in.faults:
+                return False
+            fault = stand_in.faults.pop(0)
+            if fault[0] == "status":
+                status, headers = fault[1], (fault[2] if len(fault) > 2 else {})
+                error = {"message": f"scripted {status}", "type": "server_error", "code": None}
+                self._send(status, {"error": error}, headers)
+                return True
+            assert fault[0] in ("cut", "stall"), fault
+            if fault[1] is None:  # silence before any byte of an answer
+                time.sleep(fault[2])
+                self.close_connection = True
+                return True
+            assert body.get("stream"), fault
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            for chunk in list(_chunks(stand_in, body))[: 1 + fault[1]]:  # role chunk + tokens
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+            if fault[0] == "stall":
+                time.sleep(fault[2])
+            self.close_connection = True  # no [DONE]: the body just ends
+            return True
 
         def _unauthorized(self) -> None:
             key = self.headers.get("authorization", "").removeprefix("Bearer ").strip()
@@ -157,6 +203,8 @@ def stand_in_endpoint(**settings: Any) -> Iterator[StandIn]:
                 self._unauthorized()
                 return
             body = json.loads(raw or b"{}")
+            if self.path.endswith("/chat/completions") and self._fault(body):
+                return
             if not body.get("stream"):
                 self._send(200, _completion(stand_in, body))
                 return

@@ -935,7 +935,48 @@ def test_max_retries_zero() -> None:
     assert server.calls == 1 and slept == [] and info.value.retry_after == 1.0
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 500])
+@pytest.mark.parametrize("status", [408, 500])
+def test_failures_retried_within_max_retries(status: int) -> None:
+    server = Server(busy(status))
+    seen: list[int] = []
+    client, slept = make_client(server, max_retries=2, on_retry=lambda a, d, e: seen.append(a))
+    with pytest.raises(APIStatusError) as info:
+        client.create({"model": "m", "messages": []})
+    assert info.value.status_code == status
+    assert server.calls == 3 and len(slept) == 2 and seen == [1, 2]
+
+
+def test_busy_and_failure_budgets_are_separate() -> None:
+    # Busy answers use busy_retries, failures max_retries; each counts its own.
+    server = Server(busy(429, retry_after="1"), busy(500), busy(429, retry_after="1"), busy(500))
+    seen: list[tuple[int, int]] = []
+    client, slept = make_client(
+        server,
+        max_retries=1,
+        busy_retries=5,
+        on_retry=lambda a, d, e: seen.append((a, e.status_code or 0)),
+    )
+    with pytest.raises(InternalServerError):
+        client.create({"model": "m", "messages": []})
+    # 429 (busy 1), 500 (failure 1), 429 (busy 2), 500: the failure budget is spent.
+    assert server.calls == 4 and seen == [(1, 429), (1, 500), (2, 429)]
+    assert client.retry_limit(RateLimitError("x", status_code=429)) == 5
+    assert client.retry_limit(InternalServerError("x", status_code=500)) == 1
+
+
+def test_many_busy_answers_then_success() -> None:
+    server = Server(*[busy(429, retry_after="1")] * 8, ok())
+    client, slept = make_client(server, max_retries=0, busy_retries=10)
+    assert client.create({"model": "m", "messages": []}).id == "chatcmpl-123"
+    assert server.calls == 9 and slept == [1.0] * 8
+
+
+def test_negative_budgets_rejected() -> None:
+    with pytest.raises(ValueError, match="busy_retries=-1"):
+        ChatClient(BASE, api_key="", busy_retries=-1)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 501])
 def test_client_errors_never_retried(status: int) -> None:
     server = Server(busy(status, retry_after="1"))
     client, slept = make_client(server)

@@ -318,6 +318,78 @@ def test_a_failing_variant_does_not_stop_the_others() -> None:
     assert failed.choices == []
 
 
+class _CutBody(httpx.SyncByteStream):
+    """An SSE body that stops without [DONE], like a server process that died."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield self.data
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+
+def test_a_stream_cut_in_the_middle_keeps_what_arrived() -> None:
+    whole = sse(["Once", " upon", " a"])
+    cut = whole[: whole.index(b'"finish_reason"')]  # up to the third chunk, no finish
+    cut = cut[: cut.rindex(b"\n\n") + 2]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content).get("temperature") == 1.2:
+            return httpx.Response(200, headers=SSE, stream=_CutBody(cut))
+        return httpx.Response(200, headers=SSE, content=whole)
+
+    ok, cut_short = run_variants(mock_client(handler), comparison().requests("m"), embedded=True)
+    assert ok.ok and ok.text == "Once upon a"
+    assert not cut_short.ok
+    assert cut_short.text == "Once upon a"  # every delta that arrived
+    assert cut_short.finish_reason is None and cut_short.usage is None
+    assert "cut after 4 chunks" in (cut_short.headline or "")
+    assert "without `data: [DONE]`" in (cut_short.error or "")
+    assert "starts the engine again" in (cut_short.hint or "")
+    # The result is what history stores: JSON, text included.
+    stored = json.loads(json.dumps(cut_short.model_dump(mode="json")))
+    assert VariantResult.model_validate(stored).text == "Once upon a"
+
+
+def test_busy_answers_become_retry_events_then_the_answer() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) <= 2:
+            error = {"message": "busy", "type": "rate_limit_error", "code": "engine_busy"}
+            return httpx.Response(429, json={"error": error}, headers={"retry-after": "0"})
+        return httpx.Response(200, headers=SSE, content=sse(["late"]))
+
+    client = ChatClient(
+        "http://mock/v1", "", transport=httpx.MockTransport(handler), max_retries=0, busy_retries=3
+    )
+    c = comparison(None, {"temperature": 0.3}, {"temperature": 0.3})
+    events = list(stream_variants(client, c.requests("m")[:1], embedded=True))
+    retries = [e for e in events if e.kind == "retry"]
+    assert [e.text for e in retries] == [
+        "The embedded engine is busy: every slot and its waiting queue are full. "
+        f"Retrying in 0.0 s (busy retry {n} of 3)."
+        for n in (1, 2)
+    ]
+    done = events[-1].result
+    assert done is not None and done.ok and done.text == "late" and done.retries == 2
+
+
+def test_still_busy_after_the_budget_is_a_failure_that_says_so() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        error = {"message": "busy", "type": "rate_limit_error", "code": "engine_busy"}
+        return httpx.Response(429, json={"error": error}, headers={"retry-after": "0"})
+
+    client = ChatClient(
+        "http://mock/v1", "", transport=httpx.MockTransport(handler), max_retries=0, busy_retries=2
+    )
+    (result,) = run_variants(client, comparison().requests("m")[:1], embedded=True)
+    assert not result.ok and result.retries == 2
+    assert result.headline is not None and "after 2 retries the app stopped waiting" in result.headline
+
+
 def test_an_unexpected_failure_becomes_a_message_not_a_traceback() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise ZeroDivisionError("bug")
@@ -383,12 +455,14 @@ def test_on_the_engine_together_equals_one_at_a_time(engine_handle) -> None:
     assert [r.text for r in together] == [r.text for r in alone]
     assert together[0].text != together[1].text  # 0.3 and 1.2 do differ
     for r in together:
-        assert r.finish_reason == "length" and r.usage["completion_tokens"] == 40  # type: ignore[index]
+        # The usage agrees with why the text ended: the 40-token cap, or a turn ended sooner.
+        tokens = r.usage["completion_tokens"]  # type: ignore[index]
+        assert (r.finish_reason, tokens == 40) in (("length", True), ("stop", False)), r
         assert r.mean_logprob is not None and r.mean_logprob < 0 and r.perplexity > 1  # type: ignore[operator]
         assert r.system_fingerprint and r.system_fingerprint.startswith("fp_")
         assert r.ttft_s is not None and r.ttft_s <= r.latency_s  # type: ignore[operator]
-    # Low temperature loops on this prompt; high temperature wanders.
-    assert together[0].repetition > together[1].repetition  # type: ignore[operator]
+    # What the preset tells learners to look for: at 0.3 likelier tokens win than at 1.2.
+    assert together[0].mean_logprob > together[1].mean_logprob  # type: ignore[operator]
 
 
 @pytest.mark.engine
@@ -401,7 +475,11 @@ def test_on_the_engine_n_and_frequency_penalty_presets(engine_handle) -> None:
         )
     assert len(one.choices) == 1 and len(three.choices) == 3
     assert len({c.text for c in three.choices}) == 3
-    assert three.usage["completion_tokens"] == sum(c.tokens for c in three.choices)  # type: ignore[index,misc]
+    # completion_tokens adds up every choice. A choice that ended at the next turn also
+    # generated that turn's marker ("\nUser:", a few tokens): counted, though not returned.
+    returned = sum(c.tokens for c in three.choices)  # type: ignore[misc]
+    stopped = sum(c.finish_reason == "stop" for c in three.choices)
+    assert returned <= three.usage["completion_tokens"] <= returned + 4 * stopped  # type: ignore[index]
     assert loop.repetition > 0.8 and loop.finish_reason == "length"  # type: ignore[operator]
     assert broken.completion_tokens < loop.completion_tokens  # type: ignore[operator]
 

@@ -357,7 +357,7 @@ def test_a_whole_run_is_shown_and_annotated(app: AppTest, engine_handle) -> None
     app.number_input(key="param_max_completion_tokens").set_value(12).run()
     app.button(key="messages_starter_2").click().run()  # "Count to ten": runs to the cap
     record = run_and_wait(app)
-    assert record.status == "done", (record.error, record.hint)
+    assert record.status == "done", record.failure
     text = record.completion.choices[0].message.content
     # The same request through the library gives the same text (seed 7).
     request = ChatCompletionRequest.model_validate(sent(app))
@@ -381,7 +381,7 @@ def test_a_streamed_run_keeps_its_chunks(app: AppTest) -> None:
     app.number_input(key="param_seed").set_value(3).run()
     app.number_input(key="param_max_completion_tokens").set_value(16).run()
     record = run_and_wait(app)
-    assert record.status == "done", (record.error, record.hint)
+    assert record.status == "done", record.failure
     assert record.streamed and record.events[-1].data == "[DONE]"
     assert len(record.chunks) >= 3
     assert record.completion.usage is not None  # from the include_usage chunk
@@ -398,7 +398,7 @@ def test_several_choices_are_each_annotated_and_counted(app: AppTest) -> None:
     app.number_input(key="param_max_completion_tokens").set_value(6).run()
     app.toggle(key="param_logprobs").set_value(True).run()
     record = run_and_wait(app)
-    assert record.status == "done", (record.error, record.hint)
+    assert record.status == "done", record.failure
     assert [c.index for c in record.completion.choices] == [0, 1]
     shown = texts(app)
     assert "**choices[0]**" in shown and "**choices[1]**" in shown
@@ -429,8 +429,8 @@ def test_an_engine_400_is_explained(app: AppTest) -> None:
     record = run_and_wait(app)
     assert record.status == "error"
     shown = " ".join(plain(e.value) for e in app.error)
-    assert "Error 400 Bad Request: logit_bias has token id 999999" in shown
-    assert "What to change:** The server rejected the parameter `logit_bias`" in shown
+    assert "The endpoint refused the request (400 Bad Request).** logit_bias has token id 999999" in shown
+    assert "What to do:** The server rejected the parameter `logit_bias`" in shown
     assert app.text_area(key="param_logit_bias").value == "999999 = -100"
     assert "Traceback" not in texts(app)
 
@@ -459,7 +459,7 @@ def test_an_unknown_model_is_explained_and_inputs_kept(app: AppTest, engine_hand
     record = run_and_wait(at)
     assert record.status == "error"
     shown = " ".join(plain(e.value) for e in at.error)
-    assert "Error 404 Not Found: The model 'no-such-model' does not exist on this engine" in shown
+    assert "The endpoint refused the request (404 Not Found).** The model 'no-such-model' does not exist on this engine" in shown
     assert "Unknown model or wrong base URL" in shown
     assert at.number_input(key="param_seed").value == 11
     assert sent(at)["model"] == "no-such-model"
@@ -533,7 +533,7 @@ def test_a_locked_deployment_fixes_the_url_and_hides_its_key(
     at.switch_page("app_pages/playground.py").run()
     at.number_input(key="param_max_completion_tokens").set_value(8).run()
     record = run_and_wait(at)
-    assert record.status == "done", (record.error, record.hint)
+    assert record.status == "done", record.failure
     assert KEY not in texts(at)
 
 

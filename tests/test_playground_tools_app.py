@@ -54,7 +54,7 @@ def test_tool_round_trip_grows_the_conversation_and_ends_in_text(app: AppTest) -
     app.button(key="playground_run").click().run()
     assert not app.exception, app.exception
     record = app.session_state["playground_result"]
-    assert record.status == "done", record.error
+    assert record.status == "done", record.failure
     choice = record.completion.choices[0]
     assert choice.finish_reason == "tool_calls"
     [call] = choice.message.tool_calls
@@ -128,7 +128,7 @@ def test_a_missing_result_is_explained_and_nothing_is_sent(app: AppTest) -> None
     app.number_input(key="param_max_completion_tokens").set_value(24).run()
     app.button(key="playground_run").click().run()
     record = app.session_state["playground_result"]
-    assert record.completion.choices[0].message.tool_calls, record.error
+    assert record.completion.choices[0].message.tool_calls, record.failure
     app.text_area(key="tool_result_0").input("").run()
     app.button(key="tool_send_result").click().run()
     assert not app.exception, app.exception

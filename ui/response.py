@@ -16,7 +16,7 @@ from explorer.charts import usage_chart, usage_rows
 from explorer.codegen import KEY_ENV, snippets
 
 from .markdown import code_span, escape_markdown
-from .run import RunRecord, draw_texts
+from .run import RunRecord, draw_texts, show_failure
 
 __all__ = ["code_view", "result_view"]
 
@@ -40,19 +40,27 @@ def _json(text_or_data: object) -> str:
 
 
 def _status(record: RunRecord) -> None:
-    if record.status == "error":
-        st.error(
-            f"**The endpoint answered with an error.** {escape_markdown(record.error)}\n\n"
-            "**What to change:** "
-            f"{record.hint}",
-            icon=":material/error:",
+    if record.status == "error" and record.failure is not None:
+        show_failure(record.failure)
+        st.caption(
+            "Your messages and parameters are unchanged"
+            + (
+                "; below is what arrived before the failure."
+                if record.failure.partial
+                else ": do what the message says, then run again."
+            )
         )
-        st.caption("Your messages and parameters are unchanged: fix them and run again.")
     elif record.status == "stopped":
         st.warning(
             "Stopped before the end: below is what had arrived. A Stop, or any change on "
             "the page while a stream runs, ends the stream.",
             icon=":material/stop_circle:",
+        )
+    if record.retries and record.status != "error":  # a failure's headline counts them
+        count = len(record.retries)
+        st.caption(
+            f"Retried {count} {'time' if count == 1 else 'times'} before the answer came. "
+            f"Last: {escape_markdown(record.retries[-1])}"
         )
 
 

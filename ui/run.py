@@ -17,10 +17,21 @@ from streamlit.delta_generator import DeltaGenerator
 
 from explorer.annotate import accumulate
 from explorer.api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
-from explorer.client import ChatClient, StreamEvent
+from explorer.client import ChatClient, RetryCallback, StreamEvent
 from explorer.errors import APIError
+from explorer.faults import Failure, explain_failure, retry_notice
 
-__all__ = ["RunRecord", "draw_texts", "execute", "settle_interrupted"]
+from .markdown import escape_markdown
+
+__all__ = [
+    "RunRecord",
+    "draw_texts",
+    "execute",
+    "retry_box",
+    "retry_reporter",
+    "settle_interrupted",
+    "show_failure",
+]
 
 Status = Literal["running", "done", "stopped", "error"]
 
@@ -37,8 +48,8 @@ class RunRecord:
     raw_response: str = ""  # the body of a non-streamed answer, as received
     events: list[StreamEvent] = field(default_factory=list)  # a stream's raw events
     chunks: list[ChatCompletionChunk] = field(default_factory=list)
-    error: str = ""
-    hint: str = ""
+    failure: Failure | None = None  # why it ended early, in words
+    retries: list[str] = field(default_factory=list)  # a notice per retry, in order
 
     def texts(self) -> dict[int, str]:
         """The text of each choice so far."""
@@ -74,19 +85,58 @@ def draw_texts(texts: dict[int, str], *, waiting: bool = False) -> None:
         st.code(texts[index] or " ", language=None, wrap_lines=True)
 
 
+def show_failure(failure: Failure) -> None:
+    """The failure as an error box: what happened, the endpoint's words, what to do."""
+    st.error(
+        f"**{escape_markdown(failure.headline)}** {escape_markdown(failure.detail)}\n\n"
+        f"**What to do:** {escape_markdown(failure.hint or '-')}",
+        icon=":material/error:",
+    )
+
+
+def retry_box(notice: str) -> None:
+    """A retry in progress: the request is not lost, the app is waiting."""
+    st.warning(escape_markdown(notice), icon=":material/hourglass_top:")
+
+
+def retry_reporter(
+    client: ChatClient,
+    slot: DeltaGenerator,
+    *,
+    embedded: bool,
+    notices: list[str] | None = None,
+) -> RetryCallback:
+    """An `on_retry` for `client` that shows each retry in `slot` (and appends it to `notices`)."""
+
+    def on_retry(attempt: int, delay: float, error: APIError) -> None:
+        notice = retry_notice(attempt, client.retry_limit(error), delay, error, embedded=embedded)
+        if notices is not None:
+            notices.append(notice)
+        with slot.container():
+            retry_box(notice)
+
+    return on_retry
+
+
 def execute(
     client: ChatClient,
     request: ChatCompletionRequest,
     record: RunRecord,
     output: DeltaGenerator,
+    *,
+    embedded: bool = False,
 ) -> None:
     """Run `request`, filling `record`; stream text into `output` as it arrives.
 
-    Endpoint failures end up in the record (message and hint), never raised.
+    Retries show in `output` while the client waits ("busy, retrying in 1 s")
+    and are listed in the record. Endpoint failures end up in the record as a
+    `Failure` (what arrived before them kept), never raised. `embedded` says the
+    endpoint is the embedded engine, which the app restarts by itself.
     """
+    on_retry = retry_reporter(client, output, embedded=embedded, notices=record.retries)
     try:
         if record.streamed:
-            with client.stream(request) as stream:
+            with client.stream(request, on_retry=on_retry) as stream:
                 # The stream's own lists: whatever arrives is in the record at once.
                 record.events = stream.events
                 record.chunks = stream.chunks
@@ -98,11 +148,12 @@ def execute(
             _join(record)
         else:
             with st.spinner("Waiting for the whole answer...", show_time=True):
-                record.completion, record.raw_response = client.create_with_raw(request)
+                record.completion, record.raw_response = client.create_with_raw(
+                    request, on_retry=on_retry
+                )
         record.status = "done"
     except APIError as exc:
         record.status = "error"
-        record.error = str(exc)
-        record.hint = exc.hint
+        record.failure = explain_failure(exc, embedded=embedded, retries=len(record.retries))
         _join(record)
     output.empty()

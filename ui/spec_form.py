@@ -21,7 +21,9 @@ from typing import Any
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.compare import same_settings
 from explorer.history import HistoryError, HistoryStore, default_history_url, open_history
+from explorer.history import RunRecord as HistoryRecord
 from explorer.share import ParsedLink, link_url, parse_link
 
 from . import controls, messages
@@ -38,6 +40,8 @@ __all__ = [
     "panel_state",
     "publish_link",
     "read_base",
+    "recorded_run",
+    "save_run",
     "share_box",
 ]
 
@@ -169,7 +173,9 @@ def _store(url: str) -> HistoryStore:
     return open_history(url)
 
 
-def adopt_link_model(model: str | None, active: ActiveConnection, notice: Callable[[str], None]) -> None:
+def adopt_link_model(
+    model: str | None, active: ActiveConnection, notice: Callable[[str], None]
+) -> None:
     """Switches to the model a link names when the endpoint lists it; otherwise says so."""
     if not model or model == active.model:
         return
@@ -188,3 +194,59 @@ def history_store() -> tuple[HistoryStore | None, str]:
         return _store(default_history_url()), ""
     except HistoryError as exc:
         return None, f"{exc.message} {exc.hint}"
+
+
+def recorded_run(
+    kind: str, run_id: str, canonical: dict[str, Any], notice: Callable[[str], None], button: str
+) -> HistoryRecord | None:
+    """The stored run a link names, if it is this app's and of these settings; else says why.
+
+    `button` names the page's run button for the message ("press Compare to run them").
+    """
+    store, problem = history_store()
+    record = None
+    if store is not None:
+        try:
+            record = store.get(run_id)
+        except HistoryError as exc:
+            problem = exc.message
+    if record is None or record.kind != kind:
+        notice(
+            f"The recorded outputs of run `{run_id}` are not in this app's history (it may be "
+            f"kept by another deployment). The settings are restored: press {button} to run "
+            "them. " + problem
+        )
+        return None
+    if not same_settings(record.spec, canonical):
+        notice(f"Run `{run_id}` was made with other settings; its outputs are not shown.")
+        return None
+    return record
+
+
+def save_run(
+    kind: str,
+    canonical: dict[str, Any],
+    results: Any,
+    active: ActiveConnection,
+    notice: Callable[[str], None],
+) -> str | None:
+    """Store a finished run (keys removed) and return its id; None, with a notice, if it fails."""
+    store, problem = history_store()
+    if store is not None and active.endpoint is not None:
+        try:
+            return store.save(
+                kind,
+                canonical,
+                results,
+                model=active.model,
+                endpoint=active.endpoint.label,
+                base_url=active.endpoint.base_url,
+                secrets=[active.endpoint.api_key],
+            ).id
+        except HistoryError as exc:
+            problem = f"{exc.message} {exc.hint}"
+        except ValueError as exc:  # a result that is not JSON (NaN, an odd type): a bug
+            problem = f"The run could not be stored: {exc}."
+    if problem:
+        notice(problem)
+    return None

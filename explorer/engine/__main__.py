@@ -17,7 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=os.environ.get("EXPLORER_MODEL"), help="path to a GGUF file (env EXPLORER_MODEL)")
     parser.add_argument("--model-id", default=None, help="the id clients send as `model` (default: the file name)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("EXPLORER_THREADS", "2")))
-    parser.add_argument("--max-waiting", type=int, default=64, help="requests that may wait before 429")
+    parser.add_argument(
+        "--max-waiting",
+        type=int,
+        default=int(os.environ.get("EXPLORER_MAX_WAITING", "64")),
+        help="requests that may wait for a free slot before the engine answers 429 (env EXPLORER_MAX_WAITING)",
+    )
     args = parser.parse_args(argv)
 
     import logging

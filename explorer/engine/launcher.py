@@ -56,7 +56,8 @@ _local = threading.Lock()
 # Engines this process started: kept so they can be reaped and are not
 # reported as leaked when their Popen object would be collected.
 _children: dict[int, subprocess.Popen[bytes]] = {}
-_cached: tuple[EngineHandle, float] | None = None
+# (the engine, when it last answered, the state dir it was found through)
+_cached: tuple[EngineHandle, float, Path] | None = None
 _HEALTH_TTL = 2.0  # seconds a healthy answer is trusted before asking again
 
 
@@ -69,6 +70,10 @@ def _health(port: int, timeout: float = 2.0) -> dict | None:
 
 
 def _alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        # Ours: a killed child stays a zombie (and answers os.kill) until reaped.
+        return child.poll() is None
     try:
         os.kill(pid, 0)
     except OSError:
@@ -103,14 +108,21 @@ def ensure_engine(model_path: str | None = None, *, timeout: float = 180.0) -> E
     """The running engine for `model_path` (default: env EXPLORER_MODEL, else the bundled model).
 
     Starts one when none answers. Safe to call on every script run: a healthy
-    engine is trusted for a couple of seconds between checks.
+    engine is trusted for a couple of seconds between health checks, as long
+    as its process is still there.
     """
     global _cached
     model_path = model_path if model_path is not None else os.environ.get("EXPLORER_MODEL", "")
     with _local:
-        if _cached and _cached[0].model_path == model_path and time.monotonic() - _cached[1] < _HEALTH_TTL:
-            return _cached[0]
         folder = state_dir()
+        if (
+            _cached
+            and _cached[0].model_path == model_path
+            and _cached[2] == folder
+            and time.monotonic() - _cached[1] < _HEALTH_TTL
+            and _alive(_cached[0].pid)  # cheap, and a run right after a crash restarts it
+        ):
+            return _cached[0]
         state_file = folder / "engine.json"
         with _file_lock(folder / "engine.lock"):
             state = _read_state(state_file)
@@ -118,11 +130,11 @@ def ensure_engine(model_path: str | None = None, *, timeout: float = 180.0) -> E
                 health = _health(state["port"])
                 if health is not None:
                     handle = EngineHandle(state["pid"], state["port"], health["model"], model_path)
-                    _cached = (handle, time.monotonic())
+                    _cached = (handle, time.monotonic(), folder)
                     return handle
             handle = _spawn(model_path, folder, timeout)
             state_file.write_text(json.dumps({"pid": handle.pid, "port": handle.port, "model_path": model_path}))
-        _cached = (handle, time.monotonic())
+        _cached = (handle, time.monotonic(), folder)
         return handle
 
 
@@ -132,6 +144,8 @@ def _spawn(model_path: str, folder: Path, timeout: float) -> EngineHandle:
             del _children[pid]
     port = _free_port()
     log_path = folder / "engine.log"
+    if log_path.exists():  # keep the last engine's log: it says why that one ended
+        log_path.replace(folder / "engine.previous.log")
     cmd = [sys.executable, "-m", "explorer.engine", "--host", "127.0.0.1", "--port", str(port)]
     if model_path:
         cmd += ["--model", model_path]

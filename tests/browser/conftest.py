@@ -11,6 +11,8 @@ Fixtures
 Helpers (``from .conftest import ...``)
     wait_for_app(page)        the app is connected and its script is not running
     screenshot(page, name)    a PNG under artifacts/screenshots/ for people to look at
+    use_custom_endpoint(page, base_url)
+                              on the Connection page: Custom endpoint, that base URL
 
 Every test in this folder is marked ``browser``. Chromium comes from the
 system (``apt-get install chromium``; scripts/test.sh does it): Playwright
@@ -329,3 +331,13 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     else:
         page.screenshot(path=path, animations="disabled")
     return path
+
+
+def use_custom_endpoint(page: Page, base_url: str) -> None:
+    """On the Connection page (already open): pick Custom endpoint and type `base_url`."""
+    page.get_by_role("radiogroup").get_by_text("Custom endpoint").click()
+    wait_for_app(page)
+    url_field = page.locator(".st-key-connection_base_url input")
+    url_field.fill(base_url)
+    url_field.press("Enter")
+    wait_for_app(page)

@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from ..sentinel_endpoint import StandIn, stand_in_endpoint
-from .conftest import AppServer, StartApp, screenshot, wait_for_app
+from .conftest import AppServer, StartApp, screenshot, use_custom_endpoint, wait_for_app
 
 PAGES = ("playground", "compare", "sweep", "logprobs", "sampling_lab", "reference", "connection")
 
@@ -137,12 +137,7 @@ def test_a_typed_key_goes_only_to_its_endpoint(
     go_to(page, "Connection")
 
     # Custom endpoint: the stand-in's URL, then the key, as a learner types them.
-    page.get_by_role("radiogroup").get_by_text("Custom endpoint").click()
-    wait_for_app(page)
-    url_field = key(page, "connection_base_url").locator("input")
-    url_field.fill(stand_in.base_url)
-    url_field.press("Enter")
-    wait_for_app(page)
+    use_custom_endpoint(page, stand_in.base_url)
     before_key = len(stand_in.requests)  # health checks so far went without a key
     key_field = key(page, "connection_api_key").locator("input")
     key_field.fill(sentinel)

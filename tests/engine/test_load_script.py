@@ -1,0 +1,40 @@
+"""scripts/load_test.py, small: it runs end to end and its busy learners are retried, not lost.
+
+A waiting line of one request makes the engine turn most of the learners away
+with 429 at first; the app's busy retries must carry every one of them through.
+The full-size run (30 learners) is the README's measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.engine
+
+
+def test_load_script_small_run_has_no_failures_and_stores_every_run() -> None:
+    command = [sys.executable, "scripts/load_test.py", "--learners", "4", "--tokens", "8",
+               "--max-waiting", "1"]  # fmt: skip
+    if shutil.which("chromium") is None:
+        command.append("--no-browser")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "streams: 8, failures: 0" in out, out
+    assert "runs stored in the history and read back: 4 of 4" in out, out
+    retries = int(re.search(r"retries \(busy answers, then sent again\): (\d+)", out).group(1))  # type: ignore[union-attr]
+    assert retries > 0, out  # the waiting line of 1 did turn learners away
+    assert re.search(r"time to first token: p50 [\d.]+ s, p95 [\d.]+ s", out), out
+    assert re.search(r"peak memory: engine \d+ MB, app \d+ MB", out), out
+    if "--no-browser" not in command:
+        assert re.search(
+            r"page interaction \(Reference search\): \d+ ms idle, \d+ ms under load", out
+        )
