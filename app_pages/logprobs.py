@@ -13,10 +13,9 @@ from pydantic import ValidationError
 from explorer.api import ChatCompletionRequest
 from explorer.connection import EMBEDDED
 from explorer.errors import APIError
-from explorer.faults import explain_failure
 from explorer.params import help_text, param
 from ui.logprobs import show_logprobs
-from ui.run import draw_texts, retry_reporter, show_failure
+from ui.run import RetryReport, draw_texts, show_failure
 from ui.sidebar import connection_sidebar
 
 RESULT_KEY = "logprobs_result"  # (ChatCompletion, profile of the endpoint that answered)
@@ -81,17 +80,13 @@ clicked = st.button(
 retry_slot = st.empty()  # on every run, so what follows keeps its place
 if clicked and request is not None and active.endpoint is not None:
     client = active.client()
-    retries: list[str] = []
-    embedded = active.endpoint.embedded
+    report = RetryReport(client, retry_slot, embedded=active.endpoint.embedded)
     try:
         with st.spinner("Waiting for the answer...", show_time=True):
-            completion = client.create(
-                request,
-                on_retry=retry_reporter(client, retry_slot, embedded=embedded, notices=retries),
-            )
+            completion = client.create(request, on_retry=report)
     except APIError as exc:
         st.session_state.pop(RESULT_KEY, None)
-        show_failure(explain_failure(exc, embedded=embedded, retries=len(retries)))
+        show_failure(report.failure(exc))
     else:
         st.session_state[RESULT_KEY] = (completion, active.endpoint.profile)
     retry_slot.empty()

@@ -15,10 +15,9 @@ import streamlit as st
 from explorer import sampling_lab as lab
 from explorer.connection import EMBEDDED, OPENAI
 from explorer.errors import APIError
-from explorer.faults import explain_failure
 from ui.logprobs import lab_controls, show_check, show_pipeline
 from ui.markdown import escape_markdown
-from ui.run import retry_reporter, show_failure
+from ui.run import RetryReport, show_failure
 from ui.sidebar import connection_sidebar
 
 SOURCE_KEY = "lab_source"  # the fetched distribution and how it was fetched
@@ -59,17 +58,16 @@ fetch = st.button(
 retry_slot = st.empty()
 if fetch and active.endpoint is not None:
     client = active.client()
-    retries: list[str] = []
+    report = RetryReport(client, retry_slot, embedded=embedded)
     try:
         with st.spinner("Asking the model once...", show_time=True):
             completion = client.create(
-                lab.fetch_request(active.model, messages, explain=embedded),
-                on_retry=retry_reporter(client, retry_slot, embedded=embedded, notices=retries),
+                lab.fetch_request(active.model, messages, explain=embedded), on_retry=report
             )
         retry_slot.empty()
         distribution = lab.from_completion(completion)
     except APIError as exc:
-        show_failure(explain_failure(exc, embedded=embedded, retries=len(retries)))
+        show_failure(report.failure(exc))
     except lab.LabInputError as exc:
         st.error(f"**No distribution.** {escape_markdown(str(exc))}", icon=":material/error:")
     else:
@@ -167,8 +165,7 @@ if draw and same_endpoint:
     client = active.client()
     drawn: list[tuple[str | None, int | None]] = []
     progress = st.progress(0.0, text="Drawing...")
-    draw_retries: list[str] = []
-    on_retry = retry_reporter(client, draw_retry_slot, embedded=embedded, notices=draw_retries)
+    draw_report = RetryReport(client, draw_retry_slot, embedded=embedded)
     try:
         for k, (seed, n) in enumerate(plan):
             request = lab.draw_request(
@@ -180,12 +177,12 @@ if draw and same_endpoint:
                 n=n,
                 explain=distribution.source == "explain" and source["profile"] == EMBEDDED,
             )
-            completion = client.create(request, on_retry=on_retry)
+            completion = client.create(request, on_retry=draw_report)
             draw_retry_slot.empty()
             drawn += [lab.drawn_token(choice) for choice in completion.choices]
             progress.progress((k + 1) / len(plan), text=f"{len(drawn)} of {total} draws")
     except APIError as exc:
-        show_failure(explain_failure(exc, embedded=embedded, retries=len(draw_retries)))
+        show_failure(draw_report.failure(exc))
     else:
         st.session_state[DRAWS_KEY] = {
             "settings": checked,

@@ -420,15 +420,14 @@ if clicked and sweep is not None and active.endpoint is not None:
     with output:
         bar = st.progress(0.0, text="Sending the requests...")
 
-        answered = [0, len(sweep.jobs(active.model))]
+        shown = [0.0, "Sending the requests"]  # the bar's last value and text
 
         def progress(done: int, total: int) -> None:
-            answered[:] = [done, total]
-            bar.progress(done / total, text=f"{done} of {total} requests answered")
+            shown[:] = [done / total, f"{done} of {total} requests answered"]
+            bar.progress(shown[0], text=shown[1])
 
         def retrying(notice: str) -> None:
-            done, total = answered
-            bar.progress(done / total, text=f"{done} of {total} requests answered. {notice}")
+            bar.progress(shown[0], text=f"{shown[1]}. {notice}")
 
         result = run_sweep(
             active.client(),

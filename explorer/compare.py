@@ -616,14 +616,15 @@ def _partial(
     chunks: Sequence[ChatCompletionChunk],
     *,
     request: dict[str, Any],
+    streamed: bool,
     latency_s: float,
     ttft_s: float | None,
 ) -> VariantResult:
-    """What arrived before a stream failed, measured like a whole answer (no usage)."""
+    """What arrived before a request failed (a stream's chunks), measured like a whole answer."""
     if not any(chunk.choices for chunk in chunks):
-        return VariantResult(index=index, request=request, latency_s=latency_s)
+        return VariantResult(index=index, request=request, streamed=streamed, latency_s=latency_s)
     return result_from_completion(
-        index, accumulate(list(chunks)), request=request, streamed=True,
+        index, accumulate(list(chunks)), request=request, streamed=streamed,
         latency_s=latency_s, ttft_s=ttft_s,
     )  # fmt: skip
 
@@ -681,9 +682,9 @@ def _run_one(
     except ExplorerError as exc:
         failure = explain_failure(exc, embedded=embedded, retries=retries)
         result = _partial(
-            index, received, request=payload, latency_s=clock() - started, ttft_s=ttft
-        )
-        result.streamed = streamed
+            index, received, request=payload, streamed=streamed,
+            latency_s=clock() - started, ttft_s=ttft,
+        )  # fmt: skip
         result.error = failure.detail
         result.headline = failure.headline
         result.hint = failure.hint

@@ -17,18 +17,18 @@ from streamlit.delta_generator import DeltaGenerator
 
 from explorer.annotate import accumulate
 from explorer.api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
-from explorer.client import ChatClient, RetryCallback, StreamEvent
+from explorer.client import ChatClient, StreamEvent
 from explorer.errors import APIError
 from explorer.faults import Failure, explain_failure, retry_notice
 
 from .markdown import escape_markdown
 
 __all__ = [
+    "RetryReport",
     "RunRecord",
     "draw_texts",
     "execute",
     "retry_box",
-    "retry_reporter",
     "settle_interrupted",
     "show_failure",
 ]
@@ -99,23 +99,37 @@ def retry_box(notice: str) -> None:
     st.warning(escape_markdown(notice), icon=":material/hourglass_top:")
 
 
-def retry_reporter(
-    client: ChatClient,
-    slot: DeltaGenerator,
-    *,
-    embedded: bool,
-    notices: list[str] | None = None,
-) -> RetryCallback:
-    """An `on_retry` for `client` that shows each retry in `slot` (and appends it to `notices`)."""
+class RetryReport:
+    """An `on_retry` for `client`: shows each retry in `slot` and keeps its notice.
 
-    def on_retry(attempt: int, delay: float, error: APIError) -> None:
-        notice = retry_notice(attempt, client.retry_limit(error), delay, error, embedded=embedded)
-        if notices is not None:
-            notices.append(notice)
-        with slot.container():
+        report = RetryReport(client, slot, embedded=True)
+        client.create(request, on_retry=report)     # "busy, retrying" while it waits
+        show_failure(report.failure(exc))           # on failure: counts the retries
+    """
+
+    def __init__(
+        self,
+        client: ChatClient,
+        slot: DeltaGenerator,
+        *,
+        embedded: bool,
+        notices: list[str] | None = None,
+    ) -> None:
+        self._client = client
+        self._slot = slot
+        self.embedded = embedded
+        self.notices: list[str] = [] if notices is None else notices
+
+    def __call__(self, attempt: int, delay: float, error: APIError) -> None:
+        limit = self._client.retry_limit(error)
+        notice = retry_notice(attempt, limit, delay, error, embedded=self.embedded)
+        self.notices.append(notice)
+        with self._slot.container():
             retry_box(notice)
 
-    return on_retry
+    def failure(self, error: APIError) -> Failure:
+        """`error` explained, with the retries spent before it."""
+        return explain_failure(error, embedded=self.embedded, retries=len(self.notices))
 
 
 def execute(
@@ -133,7 +147,7 @@ def execute(
     `Failure` (what arrived before them kept), never raised. `embedded` says the
     endpoint is the embedded engine, which the app restarts by itself.
     """
-    on_retry = retry_reporter(client, output, embedded=embedded, notices=record.retries)
+    on_retry = RetryReport(client, output, embedded=embedded, notices=record.retries)
     try:
         if record.streamed:
             with client.stream(request, on_retry=on_retry) as stream:
@@ -154,6 +168,6 @@ def execute(
         record.status = "done"
     except APIError as exc:
         record.status = "error"
-        record.failure = explain_failure(exc, embedded=embedded, retries=len(record.retries))
+        record.failure = on_retry.failure(exc)
         _join(record)
     output.empty()
