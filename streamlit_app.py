@@ -11,6 +11,8 @@ deep link (a shared comparison), would run the page alone, without this file.
 
 import streamlit as st
 
+from ui.form_state import carry_form
+
 # (file, title, Material icon); the first entry is the default page.
 PAGES: list[tuple[str, str, str]] = [
     ("app_pages/playground.py", "Playground", ":material/science:"),
@@ -41,4 +43,5 @@ pg = st.navigation(
         for index, (path, title, icon) in enumerate(PAGES)
     ]
 )
+carry_form(pg.url_path)
 pg.run()

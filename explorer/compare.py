@@ -235,14 +235,16 @@ def check_request(payload: Mapping[str, Any], limits: Limits = LIMITS) -> list[s
     n = payload.get("n")
     if isinstance(n, int) and n > limits.max_n:
         problems.append(f"n must be at most {limits.max_n} here, got {n}")
-    cap = payload.get("max_completion_tokens", payload.get("max_tokens"))
-    if cap is None:
+    caps = {name: payload.get(name) for name in ("max_completion_tokens", "max_tokens")}
+    if all(cap is None for cap in caps.values()):
         problems.append(
             f"set max_tokens (1 to {limits.max_completion_tokens}) so the answer has an end"
         )
-    elif isinstance(cap, int) and cap > limits.max_completion_tokens:
-        name = "max_completion_tokens" if "max_completion_tokens" in payload else "max_tokens"
-        problems.append(f"{name} must be at most {limits.max_completion_tokens} here, got {cap}")
+    for name, cap in caps.items():  # both may be set: each is a cap
+        if isinstance(cap, int) and cap > limits.max_completion_tokens:
+            problems.append(
+                f"{name} must be at most {limits.max_completion_tokens} here, got {cap}"
+            )
     bias = payload.get("logit_bias") or {}
     if len(bias) > limits.max_logit_bias:
         problems.append(f"logit_bias takes at most {limits.max_logit_bias} tokens here")

@@ -26,6 +26,7 @@ from ui.form import (
     EXAMPLE_SCHEMA,
     EXAMPLE_TOOLS,
     STARTERS,
+    STARTING_PARAMS,
     MessageRow,
     describe_validation_error,
     message_dicts,
@@ -42,11 +43,24 @@ pytestmark = pytest.mark.usefixtures("engine_handle")
 
 
 @pytest.fixture
-def app(repo_root: Path) -> AppTest:
+def first_visit(repo_root: Path) -> AppTest:
+    """The Playground as a new visitor sees it."""
     at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app(first_visit: AppTest) -> AppTest:
+    """The Playground with every parameter unticked: a blank form to drive one control at a time."""
+    # stream back to its API default (false); stream_options, which needs it, unticks itself.
+    first_visit.toggle(key="param_stream").set_value(False).run()
+    assert first_visit.checkbox(key="send_stream_options").value is False
+    for name in ("max_completion_tokens", "stream"):
+        first_visit.checkbox(key=f"send_{name}").uncheck().run()
+    assert not first_visit.exception, first_visit.exception
+    return first_visit
 
 
 def sent(at: AppTest) -> dict[str, Any]:
@@ -113,6 +127,20 @@ def test_playground_is_the_default_page_on_the_embedded_engine(app: AppTest, eng
     assert "Embedded engine" in sidebar and engine_handle.base_url in sidebar
     assert engine_handle.model in sidebar
     assert ":green-badge[:material/check_circle: answering]" in sidebar
+
+
+def test_the_first_request_is_capped_and_streamed_and_says_so(
+    first_visit: AppTest, engine_handle
+) -> None:
+    """A new visitor's first Run answers in seconds: a cap and a stream, ticked as sent."""
+    assert sent(first_visit) == {"model": engine_handle.model, "messages": STORY, **STARTING_PARAMS}
+    assert STARTING_PARAMS["max_completion_tokens"] <= 128 and STARTING_PARAMS["stream"] is True
+    for name in PARAMS:
+        if name not in ("model", "messages"):
+            ticked = first_visit.checkbox(key=f"send_{name}").value
+            assert ticked is (name in STARTING_PARAMS), name
+    caption = "Sends model, messages and max_completion_tokens, stream, stream_options."
+    assert caption in [c.value for c in first_visit.caption]
 
 
 def test_untouched_parameters_are_absent(app: AppTest, engine_handle) -> None:

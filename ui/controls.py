@@ -14,6 +14,7 @@ the popover with the long explanation and the cheatsheet correction.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +25,16 @@ from explorer import params as catalog
 from explorer.schema_check import schema_problems
 from explorer.tokens import Tokenizer, plan_logit_bias, visible
 
-from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, parse_json, stop_sequences
+from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, STARTING_PARAMS, parse_json, stop_sequences
 from .markdown import escape_markdown
 
 __all__ = [
     "PARAM_GROUPS",
+    "STARTED_KEY",
     "Collected",
+    "escape_stop",
+    "panel_names",
+    "panel_state",
     "parameter_panel",
     "send_key",
     "value_key",
@@ -56,6 +61,7 @@ STOP_FIELDS = 4  # the API takes up to 4 sequences (catalog: stop.maximum)
 # Browsers hold numbers as doubles: Streamlit's number input cannot go past 2**53.
 _JS_SAFE_INT = 2**53 - 1
 _PERSIST = "session"
+STARTED_KEY = "form_started"  # the form holds a request (the starting one, or a loaded one)
 
 
 def send_key(name: str) -> str:
@@ -86,6 +92,20 @@ def _touch(name: str) -> None:
 
 def _ticked(name: str) -> bool:
     return bool(st.session_state.get(send_key(name)))
+
+
+def _untick(p: catalog.Param) -> None:
+    """Leave `p` out, and let nothing of it look sent."""
+    st.session_state[send_key(p.name)] = False
+    _mirror_send_box(p)
+
+
+def _mirror_send_box(p: catalog.Param) -> None:
+    # stream_options is one option box under its send box: shown ticked while
+    # not sent, it reads as "usage comes"; so it follows the send box (a ticked
+    # stream_options asks for usage; the learner can still untick the option).
+    if p.control == "stream_options":
+        st.session_state[value_key(p.name)] = _ticked(p.name)
 
 
 def _tools_value() -> Any:
@@ -140,6 +160,8 @@ def _header(p: catalog.Param, blocked: str) -> None:
             key=send_key(p.name),
             help=catalog.help_text(p.name),
             disabled=bool(blocked),
+            on_change=_mirror_send_box,
+            args=(p,),
             persist_state=_PERSIST,
         )
         if p.deprecated_by:
@@ -397,7 +419,7 @@ def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
 
 
 def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
-    _init(value_key(p.name), True)
+    _init(value_key(p.name), False)
     include = st.checkbox(
         "include_usage: add a final chunk with token usage",
         key=value_key(p.name),
@@ -456,11 +478,79 @@ def _logit_bias(
     return plan.logit_bias, plan.errors
 
 
+# ---------------------------------------------------------------- state
+
+
+def panel_names() -> list[str]:
+    """Every parameter the shared parameter panel draws."""
+    return [name for names in PARAM_GROUPS.values() for name in names]
+
+
+def escape_stop(text: str) -> str:
+    """A stop sequence as typed into the stop fields (the inverse of `ui.form.unescape`)."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _number(p: catalog.Param, value: Any) -> Any:
+    if p.control == "slider" and not p.type.startswith("integer"):
+        return float(value)
+    return value
+
+
+def panel_state(base: Mapping[str, Any]) -> dict[str, Any]:
+    """Session keys -> values that make the parameter panel show `base` (messages aside).
+
+    Parameters the base does not set are unticked; their values stay as they were.
+    """
+    state: dict[str, Any] = {STARTED_KEY: True}
+    for name in panel_names():
+        p = catalog.param(name)
+        state[send_key(name)] = name in base
+        if name not in base:
+            continue
+        value = base[name]
+        key = value_key(name)
+        if p.control in ("slider", "integer"):
+            state[key] = _number(p, value)
+        elif p.control in ("toggle", "text"):
+            state[key] = value
+        elif p.control == "stop":
+            sequences = [value] if isinstance(value, str) else list(value)
+            for i in range(STOP_FIELDS):
+                state[value_key(name, str(i))] = (
+                    escape_stop(sequences[i]) if i < len(sequences) else ""
+                )
+        elif p.control == "logit_bias":
+            state[key] = "\n".join(f"{token} = {bias}" for token, bias in value.items())
+        elif p.control == "response_format":
+            state[key] = value["type"]
+            if value["type"] == "json_schema":
+                spec = value["json_schema"]
+                state[value_key(name, "name")] = spec.get("name", "")
+                state[value_key(name, "strict")] = bool(spec.get("strict"))
+                state[value_key(name, "schema")] = json.dumps(
+                    spec.get("schema") or {}, indent=2, ensure_ascii=False
+                )
+        elif p.control == "tools":
+            state[key] = json.dumps(value, indent=2, ensure_ascii=False)
+        elif p.control == "tool_choice":
+            if isinstance(value, str):
+                state[key] = value
+            else:
+                state[key] = "a named function"
+                state[value_key(name, "function")] = value["function"]["name"]
+        elif p.control == "stream_options":
+            state[key] = bool(value.get("include_usage"))
+    return state
+
+
 # ---------------------------------------------------------------- the panel
 
 
 def _control(p: catalog.Param, out: Collected, tokenizer: Tokenizer | None, note: str) -> None:
     blocked = _missing_requirement(p)
+    if blocked and _ticked(p.name):  # what it needs was switched off: so is it
+        _untick(p)
     _header(p, blocked)
     disabled = bool(blocked)
     problem = ""
@@ -515,6 +605,8 @@ def parameter_panel(
     With `main` (presenter mode), those parameters are drawn first and the tabs
     with the others fold into an "All parameters" expander; widget keys stay the same.
     """
+    if STARTED_KEY not in st.session_state:  # a first visit: the starting request
+        st.session_state.update(panel_state(STARTING_PARAMS))
     out = Collected()
     st.caption(
         "Only ticked parameters are sent; the server uses its default for the rest. "

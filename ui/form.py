@@ -27,6 +27,7 @@ __all__ = [
     "EXAMPLE_TOOLS",
     "ROLES",
     "STARTERS",
+    "STARTING_PARAMS",
     "MessageRow",
     "build_request",
     "describe_validation_error",
@@ -92,6 +93,16 @@ STARTERS: dict[str, list[dict[str, Any]]] = {
             "content": '{"temperature": 18, "sky": "cloudy"}',
         },
     ],
+}
+
+# What the form sends before the learner changes anything, shown ticked like any
+# other choice. A cap and a stream make the first run answer within seconds on a
+# small machine (an uncapped, unstreamed request can run for a minute and show
+# nothing until then), and usage comes with the stream.
+STARTING_PARAMS: dict[str, Any] = {
+    "max_completion_tokens": 100,
+    "stream": True,
+    "stream_options": {"include_usage": True},
 }
 
 # A ready example for the tools editor: one function with two parameters.

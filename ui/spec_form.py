@@ -2,10 +2,9 @@
 
 The base request is drawn with the Playground's own widgets (`ui.messages`,
 `ui.controls`), so a request built in the Playground is the base of a
-comparison, and a comparison's base shows up in the Playground. `panel_state`
-maps a base request onto those widgets' session keys (the scheme documented in
-`ui.controls`: `send_<name>`, `param_<name>`, `param_<name>_<part>`), which is
-how a link restores every control.
+comparison, and a comparison's base shows up in the Playground. `controls.panel_state`
+maps a base request onto those widgets' session keys, which is how a link
+restores every control.
 
 A page reads its link once (`incoming_link`): when the URL holds a link this
 session has not seen yet, i.e. one that was opened rather than one the page
@@ -20,7 +19,6 @@ from typing import Any
 
 import streamlit as st
 
-from explorer import params as catalog
 from explorer.compare import same_settings
 from explorer.history import HistoryError, HistoryStore, default_history_url, open_history
 from explorer.history import RunRecord as HistoryRecord
@@ -32,12 +30,9 @@ from .form import MessageRow, message_dicts
 
 __all__ = [
     "adopt_link_model",
-    "escape_stop",
     "history_store",
     "incoming_link",
     "load_base",
-    "panel_names",
-    "panel_state",
     "publish_link",
     "read_base",
     "recorded_run",
@@ -48,74 +43,10 @@ __all__ = [
 _SEEN = "{kind}_links_seen"  # fingerprints of links read or written in this session
 
 
-def panel_names() -> list[str]:
-    """Every parameter the shared parameter panel draws."""
-    return [name for names in controls.PARAM_GROUPS.values() for name in names]
-
-
-def escape_stop(text: str) -> str:
-    """A stop sequence as typed into the stop fields (the inverse of `ui.form.unescape`)."""
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-
-
-def _number(p: catalog.Param, value: Any) -> Any:
-    if p.control == "slider" and not p.type.startswith("integer"):
-        return float(value)
-    return value
-
-
-def panel_state(base: Mapping[str, Any]) -> dict[str, Any]:
-    """Session keys -> values that make the parameter panel show `base` (messages aside).
-
-    Parameters the base does not set are unticked; their values stay as they were.
-    """
-    state: dict[str, Any] = {}
-    for name in panel_names():
-        p = catalog.param(name)
-        state[controls.send_key(name)] = name in base
-        if name not in base:
-            continue
-        value = base[name]
-        key = controls.value_key(name)
-        if p.control in ("slider", "integer"):
-            state[key] = _number(p, value)
-        elif p.control in ("toggle", "text"):
-            state[key] = value
-        elif p.control == "stop":
-            sequences = [value] if isinstance(value, str) else list(value)
-            for i in range(controls.STOP_FIELDS):
-                state[controls.value_key(name, str(i))] = (
-                    escape_stop(sequences[i]) if i < len(sequences) else ""
-                )
-        elif p.control == "logit_bias":
-            state[key] = "\n".join(f"{token} = {bias}" for token, bias in value.items())
-        elif p.control == "response_format":
-            state[key] = value["type"]
-            if value["type"] == "json_schema":
-                spec = value["json_schema"]
-                state[controls.value_key(name, "name")] = spec.get("name", "")
-                state[controls.value_key(name, "strict")] = bool(spec.get("strict"))
-                state[controls.value_key(name, "schema")] = json.dumps(
-                    spec.get("schema") or {}, indent=2, ensure_ascii=False
-                )
-        elif p.control == "tools":
-            state[key] = json.dumps(value, indent=2, ensure_ascii=False)
-        elif p.control == "tool_choice":
-            if isinstance(value, str):
-                state[key] = value
-            else:
-                state[key] = "a named function"
-                state[controls.value_key(name, "function")] = value["function"]["name"]
-        elif p.control == "stream_options":
-            state[key] = bool(value.get("include_usage"))
-    return state
-
-
 def load_base(base: Mapping[str, Any]) -> None:
     """Put `base` into the shared request form (call before its widgets are drawn)."""
     messages.load_conversation(list(base.get("messages") or []))
-    for key, value in panel_state(base).items():
-        st.session_state[key] = value
+    st.session_state.update(controls.panel_state(base))
 
 
 def read_base(

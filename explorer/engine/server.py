@@ -7,9 +7,11 @@ Every error is OpenAI's error object with a 4xx/5xx status, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -26,6 +28,36 @@ from .service import Engine, token_text
 __all__ = ["create_app", "validation_error"]
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# How often a non-streamed request checks that its client is still there: a
+# client that gave up (a timeout, a closed page) frees its slots within this.
+DISCONNECT_POLL_S = 0.25
+
+T = TypeVar("T")
+
+
+class ClientGone(Exception):
+    """Raised when the client of a non-streamed request disconnected before the answer."""
+
+
+async def _while_connected(request: Request, work: Awaitable[T]) -> T:
+    """`work`'s result; cancels it (and so its job) as soon as the client disconnects.
+
+    A stream notices a departed client when a write fails; a plain request
+    writes only at the end, so it has to look.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=DISCONNECT_POLL_S)
+            if done:
+                return task.result()
+            if await request.is_disconnected():
+                raise ClientGone
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _error(err: EngineError) -> JSONResponse:
@@ -93,7 +125,11 @@ def create_app(engine: Engine) -> Starlette:
             # Off the event loop: the first structured request builds the grammar tokenizer (~1 s).
             prepared = await run_in_threadpool(engine.prepare, parsed)
             if not parsed.stream:
-                return JSONResponse(await engine.completion(prepared))
+                try:
+                    answer = await _while_connected(request, engine.completion(prepared))
+                    return JSONResponse(answer)
+                except ClientGone:
+                    return Response(status_code=499)  # nobody reads it (nginx's "client closed")
             chunks = engine.chunks(prepared)
             first = await anext(chunks)  # refusals (busy) become a status, not a broken stream
         except EngineError as err:

@@ -86,11 +86,9 @@ def test_stream_an_answer_and_read_it_field_by_field(page: Page, playground_app:
     page.get_by_role("tab", name="Length").click()
     set_number(page, "max_completion_tokens", 120)
 
-    page.get_by_role("tab", name="Output").click()
-    key(page, "param_stream").locator("label").first.click()
+    page.get_by_role("tab", name="Output").click()  # streamed, with usage: the starting request
     expect(key(page, "send_stream").locator("input")).to_be_checked()
-    wait_for_app(page)
-    tick(page, "stream_options")
+    expect(key(page, "send_stream_options").locator("input")).to_be_checked()
     expect(key(page, "playground_run_bar")).to_contain_text(
         "Sends model, messages and max_completion_tokens, temperature, seed, stream, "
         "stream_options."
@@ -138,10 +136,7 @@ def test_stop_ends_a_stream_and_keeps_what_arrived(page: Page, playground_app: A
     page.get_by_role("button", name="Count to ten").click()
     wait_for_app(page)
     page.get_by_role("tab", name="Length").click()
-    set_number(page, "max_completion_tokens", 2000)
-    page.get_by_role("tab", name="Output").click()
-    key(page, "param_stream").locator("label").first.click()
-    wait_for_app(page)
+    set_number(page, "max_completion_tokens", 2000)  # streamed already: the starting request
 
     key(page, "playground_run").get_by_role("button").click()
     page.wait_for_function(PARTIAL_TEXT, timeout=60_000)
