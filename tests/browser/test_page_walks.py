@@ -113,7 +113,7 @@ def test_a_value_set_on_the_playground_reaches_compare_and_comes_back(
 
 
 def test_the_first_run_is_capped_streamed_and_answers(page: Page, walk_app: AppServer) -> None:
-    """A new visitor presses Run at once: a stream with a cap, text as it comes, usage at the end."""
+    """A new visitor presses Run at once: a capped stream, text as it comes, usage at the end."""
     page.goto(walk_app.url)
     wait_for_app(page)
     expect(key(page, "playground_run_bar")).to_contain_text(STARTING)
