@@ -119,9 +119,7 @@ if clicked and request is not None and active.endpoint is not None:
     if record.streamed:
         stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
     with output:
-        execute(
-            active.client(), request, record, st.empty(), embedded=active.endpoint.embedded
-        )
+        execute(active.client(), request, record, st.empty(), embedded=active.endpoint.embedded)
     stop_slot.empty()
 
 if isinstance(record, RunRecord) and record.completion is not None:
@@ -136,4 +134,9 @@ if request is not None and active.endpoint is not None:
 
 if isinstance(record, RunRecord):
     st.subheader("Response", anchor=False)
-    result_view(record, show_text=False)
+    result_view(
+        record,
+        endpoint=active.endpoint.label if active.endpoint else "the endpoint",
+        embedded=bool(active.endpoint and active.endpoint.embedded),
+        show_text=False,
+    )

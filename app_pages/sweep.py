@@ -279,7 +279,10 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
         "distinct-2: unique word pairs / all word pairs over the k samples at a value (1: the "
         "samples share nothing; low: they say the same). Mean logprob: the model's own log "
         "probability of the tokens it produced (raw model logprobs on the embedded engine). "
-        "Repeated 3-grams: how much each text repeats itself."
+        "Repeated 3-grams: how much each text repeats itself. Length: the tokens each text "
+        "returned (its logprobs); usage's completion_tokens also counts what ended a turn "
+        "without being returned (a stop sequence, the embedded model's turn marker), so it "
+        "can be a few tokens more."
     )
     st.dataframe(
         points,

@@ -26,6 +26,7 @@ __all__ = [
     "annotate",
     "explain_finish_reason",
     "show_text",
+    "unreturned_tokens_note",
     "usage_summary",
 ]
 
@@ -257,6 +258,39 @@ class _Joined:
     logprobs: dict[str, list[Any]] | None = None
     finish_reason: str | None = None
     explain: list[Any] | None = None
+
+
+def unreturned_tokens_note(completion: ChatCompletion, endpoint: str, *, embedded: bool) -> str:
+    """Why usage counts more completion tokens than the logprobs list ("" when they agree).
+
+    Only when every choice has logprobs (else there is no list to compare with).
+    """
+    usage = completion.usage
+    listed = [
+        len(c.logprobs.content)
+        for c in completion.choices
+        if c.logprobs is not None and c.logprobs.content is not None
+    ]
+    if usage is None or not listed or len(listed) != len(completion.choices):
+        return ""
+    gap = usage.completion_tokens - sum(listed)
+    if gap <= 0:
+        return ""
+    if embedded:
+        why = (
+            "the model generated them but the engine did not return them: the turn marker "
+            "it wrote to end its turn (`\\nUser:`), or a stop sequence. Like a stop sequence, "
+            "a turn marker is counted in usage but never returned."
+        )
+    else:
+        why = (
+            f"{endpoint} counted them without returning them: usually a stop sequence or an "
+            "end-of-turn token (and, on reasoning models, hidden reasoning tokens)."
+        )
+    return (
+        f"usage counts {usage.completion_tokens} completion tokens, the logprobs list "
+        f"{sum(listed)}: {gap} more were counted than returned; {why}"
+    )
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:

@@ -13,6 +13,7 @@ from explorer.annotate import (
     annotate,
     explain_finish_reason,
     show_text,
+    unreturned_tokens_note,
     usage_summary,
 )
 from explorer.api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, CompletionUsage
@@ -365,3 +366,53 @@ def test_accumulate_does_not_change_its_input() -> None:
 def test_nothing_to_join() -> None:
     with pytest.raises(ValueError, match="no chunks"):
         accumulate([])
+
+
+def _with_logprobs(entries: list[int], completion_tokens: int) -> ChatCompletion:
+    token = {"token": "a", "logprob": -0.1, "bytes": [97], "top_logprobs": []}
+    return ChatCompletion.model_validate(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": "a" * n},
+                    "logprobs": {"content": [token] * n},
+                    "finish_reason": "stop",
+                }
+                for i, n in enumerate(entries)
+            ],
+            "usage": {
+                "prompt_tokens": 5,
+                "completion_tokens": completion_tokens,
+                "total_tokens": 5 + completion_tokens,
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("entries", "completion_tokens", "embedded", "expected"),
+    [
+        ([21], 24, True, "usage counts 24 completion tokens, the logprobs list 21: 3 more"),
+        ([21], 24, True, "the turn marker"),
+        (
+            [10, 11],
+            24,
+            False,
+            "the logprobs list 21: 3 more were counted than returned; vLLM counted them",
+        ),
+        ([21], 21, True, ""),
+        ([22], 21, False, ""),
+    ],
+)
+def test_unreturned_tokens_are_explained_where_counts_differ(
+    entries: list[int], completion_tokens: int, embedded: bool, expected: str
+) -> None:
+    note = unreturned_tokens_note(
+        _with_logprobs(entries, completion_tokens), "vLLM", embedded=embedded
+    )
+    assert (expected in note) if expected else note == ""

@@ -208,6 +208,26 @@ def test_an_empty_ticked_value_is_explained_not_sent(app: AppTest) -> None:
     assert app.button(key="playground_run").disabled
 
 
+@pytest.mark.parametrize(
+    ("name", "typed", "sentence"),
+    [
+        ("max_tokens", -5, "max_tokens must be a whole number of at least 1, got -5."),
+        ("n", 0, "n must be a whole number between 1 and 128, got 0."),
+        ("max_completion_tokens", 0, "max_completion_tokens must be a whole number of at least 1"),
+    ],
+)
+def test_an_out_of_range_number_is_explained_and_kept(
+    app: AppTest, name: str, typed: int, sentence: str
+) -> None:
+    box = app.number_input(key=f"param_{name}")
+    assert box.min == -(2**53 - 1)  # the browser's limit only: the API's range is checked here
+    box.set_value(typed).run()
+    assert app.session_state["playground_request"] is None
+    assert sentence in problem(app)
+    assert app.button(key="playground_run").disabled
+    assert app.number_input(key=f"param_{name}").value == typed
+
+
 def test_stop_sequences_with_escapes(app: AppTest) -> None:
     tick(app, "stop")  # the first field shows \n as an example
     assert params_sent(app) == {"stop": ["\n"]}
@@ -434,6 +454,11 @@ def test_several_choices_are_each_annotated_and_counted(app: AppTest) -> None:
     assert "choice 1: **finish_reason**" in shown
     assert "each choice's completion tokens are counted from its logprobs" in shown
     assert "completion_tokens adds up all 2 choices" in shown
+    # The shaded per-token view, not only the field list, under the response.
+    assert "**Every token, shaded by its probability**" in shown
+    entries = sum(len(c.logprobs.content) for c in record.completion.choices)
+    gap = record.completion.usage.completion_tokens - entries
+    assert (f"{gap} more were counted than returned" in shown) is (gap > 0)
 
 
 def test_view_code_targets_the_active_endpoint(app: AppTest, engine_handle) -> None:
@@ -457,7 +482,10 @@ def test_an_engine_400_is_explained(app: AppTest) -> None:
     record = run_and_wait(app)
     assert record.status == "error"
     shown = " ".join(plain(e.value) for e in app.error)
-    assert "The endpoint refused the request (400 Bad Request).** logit_bias has token id 999999" in shown
+    assert (
+        "The endpoint refused the request (400 Bad Request).** logit_bias has token id 999999"
+        in shown
+    )
     assert "What to do:** The server rejected the parameter `logit_bias`" in shown
     assert app.text_area(key="param_logit_bias").value == "999999 = -100"
     assert "Traceback" not in texts(app)
@@ -487,7 +515,10 @@ def test_an_unknown_model_is_explained_and_inputs_kept(app: AppTest, engine_hand
     record = run_and_wait(at)
     assert record.status == "error"
     shown = " ".join(plain(e.value) for e in at.error)
-    assert "The endpoint refused the request (404 Not Found).** The model 'no-such-model' does not exist on this engine" in shown
+    assert (
+        "The endpoint refused the request (404 Not Found).** The model 'no-such-model' does not exist on this engine"
+        in shown
+    )
     assert "Unknown model or wrong base URL" in shown
     assert at.number_input(key="param_seed").value == 11
     assert sent(at)["model"] == "no-such-model"

@@ -213,12 +213,13 @@ def _slider(p: catalog.Param, disabled: bool) -> Any:
 
 def _integer(p: catalog.Param, disabled: bool) -> Any:
     _init(value_key(p.name), p.default)
-    low = max(int(p.minimum), -_JS_SAFE_INT) if p.minimum is not None else None
-    high = min(int(p.maximum), _JS_SAFE_INT) if p.maximum is not None else None
-    return st.number_input(
+    # The widget holds only the browser's limits: a value outside the API's
+    # range (max_tokens -5, n 0) must reach the validation, which says what is
+    # wrong in a sentence; a browser box that refuses it shows only a red frame.
+    value = st.number_input(
         p.name,
-        min_value=low,
-        max_value=high,
+        min_value=-_JS_SAFE_INT,
+        max_value=_JS_SAFE_INT,
         step=int(p.step or 1),
         key=value_key(p.name),
         on_change=_touch,
@@ -228,6 +229,16 @@ def _integer(p: catalog.Param, disabled: bool) -> Any:
         label_visibility="collapsed",
         persist_state=_PERSIST,
     )
+    wider = (p.minimum is not None and p.minimum < -_JS_SAFE_INT) or (
+        p.maximum is not None and p.maximum > _JS_SAFE_INT
+    )
+    if wider:
+        st.caption(
+            f"This box takes whole numbers from -{_JS_SAFE_INT:,} to {_JS_SAFE_INT:,} (what a "
+            f"browser holds exactly); the API accepts {p.range_text}. Send larger ones "
+            "from code (View code)."
+        )
+    return value
 
 
 def _toggle(p: catalog.Param, disabled: bool) -> bool:

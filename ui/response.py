@@ -10,11 +10,18 @@ import re
 
 import streamlit as st
 
-from explorer.annotate import AnnotatedField, annotate, explain_finish_reason, usage_summary
+from explorer.annotate import (
+    AnnotatedField,
+    annotate,
+    explain_finish_reason,
+    unreturned_tokens_note,
+    usage_summary,
+)
 from explorer.api import ChatCompletionRequest
 from explorer.charts import usage_chart, usage_rows
 from explorer.codegen import KEY_ENV, snippets
 
+from .logprobs import show_logprobs
 from .markdown import code_span, escape_markdown
 from .run import RunRecord, draw_texts, show_failure
 
@@ -76,7 +83,7 @@ def _finish_reasons(record: RunRecord) -> None:
         )
 
 
-def _usage(record: RunRecord) -> None:
+def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
     completion = record.completion
     assert completion is not None
     rows, note = usage_rows(completion)
@@ -86,6 +93,10 @@ def _usage(record: RunRecord) -> None:
             # theme=None keeps the chart's own large, projector-sized type.
             st.altair_chart(usage_chart(rows), theme=None)
         st.caption(note)
+    gap = unreturned_tokens_note(completion, endpoint, embedded=embedded)
+    if gap:
+        with st.container(key="usage_gap"):
+            st.caption(gap[:1].upper() + gap[1:])
 
 
 def _annotated(record: RunRecord) -> None:
@@ -123,8 +134,13 @@ def _entry(row: AnnotatedField) -> str:
     )
 
 
-def result_view(record: RunRecord, *, show_text: bool = True) -> None:
-    """Everything about the last run (`show_text=False` when the page shows the text itself)."""
+def result_view(
+    record: RunRecord, *, endpoint: str, embedded: bool, show_text: bool = True
+) -> None:
+    """Everything about the last run (`show_text=False` when the page shows the text itself).
+
+    `endpoint` names the endpoint in explanations; `embedded` says it is the embedded engine.
+    """
     _status(record)
     completion = record.completion
     if completion is None:
@@ -134,9 +150,11 @@ def result_view(record: RunRecord, *, show_text: bool = True) -> None:
     if show_text:
         draw_texts(record.texts())
     _finish_reasons(record)
-    _usage(record)
+    _usage(record, endpoint, embedded)
 
-    titles = ["Annotated response", "Raw request", "Raw response"]
+    has_logprobs = any(c.logprobs is not None for c in completion.choices)
+    titles = ["Annotated response", *(["Logprobs"] if has_logprobs else [])]
+    titles += ["Raw request", "Raw response"]
     if record.streamed:
         titles.append("Raw chunks")
     if completion.rendered_prompt is not None:
@@ -144,6 +162,9 @@ def result_view(record: RunRecord, *, show_text: bool = True) -> None:
     tabs = dict(zip(titles, st.tabs(titles, key="playground_result_tabs"), strict=True))
     with tabs["Annotated response"]:
         _annotated(record)
+    if "Logprobs" in tabs:
+        with tabs["Logprobs"]:
+            show_logprobs(completion, key="playground_logprobs", embedded=embedded)
     with tabs["Raw request"]:
         url = code_span(f"{record.base_url}/chat/completions")
         st.caption(f"POST {url}: only the fields that were set.")

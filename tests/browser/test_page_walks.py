@@ -154,3 +154,19 @@ def test_include_usage_is_shown_ticked_only_when_it_is_sent(
     expect(usage_box).to_be_checked()
     expect(key(page, "playground_run_bar")).to_contain_text("stream_options")
     screenshot(page, "walk-include-usage")
+
+
+def test_a_number_out_of_range_is_explained_not_dropped(page: Page, walk_app: AppServer) -> None:
+    page.goto(walk_app.url)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Length").click()
+    field = key(page, "param_max_tokens").locator("input")
+    field.fill("-5")
+    field.press("Enter")
+    wait_for_app(page)
+    expect(
+        page.get_by_text("max_tokens must be a whole number of at least 1, got -5.")
+    ).to_be_visible()
+    expect(key(page, "playground_run").get_by_role("button")).to_be_disabled()
+    expect(field).to_have_value("-5")
+    screenshot(page, "walk-number-out-of-range", full_page=False)
