@@ -70,6 +70,7 @@ KEY_LIKE = re.compile(r"\b(?:sk|rk)-[A-Za-z0-9_\-]{16,}|\bBearer\s+[A-Za-z0-9._~
 
 Kind = Literal["compare", "sweep"]
 _PARAM: dict[str, str] = {"compare": "c", "sweep": "s"}
+_WHAT: dict[str, str] = {"compare": "comparison", "sweep": "sweep"}
 
 
 def scrub_keys(text: str) -> str:
@@ -116,7 +117,9 @@ def decode_spec(token: str) -> dict[str, Any]:
         raise SpecError(
             [f"The link is too long ({len(token)} characters; at most {MAX_SPEC_CHARS})."]
         )
-    if not token or not _B64.match(token):
+    if not token.strip():
+        raise SpecError(["The link's data is empty: it was probably cut off when copied."])
+    if not _B64.match(token):
         raise SpecError(["The link's data is damaged: it has characters a link never contains."])
     try:
         packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -245,6 +248,16 @@ def parse_link(
     except SpecError as exc:
         return ParsedLink(kind, fallback, True, None, _sorry(exc))
     if token is None:
+        other = next(k for k in _PARAM if k != kind)
+        if _PARAM[other] in query:  # a link for the other page, opened here
+            return ParsedLink(
+                kind,
+                fallback,
+                True,
+                None,
+                f"This link holds a {_WHAT[other]} ({_PARAM[other]}=...): open it on the "
+                f"{other.capitalize()} page. This page shows its default settings instead.",
+            )
         return ParsedLink(kind, fallback, False)
     try:
         if version is None:

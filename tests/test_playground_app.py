@@ -612,6 +612,14 @@ def test_text_from_outside_is_not_read_as_markdown(outside: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "shown"),
+    [(" Paris", "`␣Paris`"), ("Paris", "`Paris`"), ("a b ", "`a b␣`"), ("  ", "`␣␣`")],
+)
+def test_code_spans_show_the_spaces_at_their_ends(text: str, shown: str) -> None:
+    assert code_span(text) == shown
+
+
+@pytest.mark.parametrize(
     ("typed", "meant"),
     [
         ("\\n", "\n"),

@@ -95,9 +95,11 @@ def test_sweep_round_trip() -> None:
     assert set(query) == {"v", "s", "run"}
     parsed = parse_link(query, "sweep")
     assert parsed.ok and parsed.spec == sweep and parsed.run_id == "zzzzzzzzzzzz"
-    # A sweep link on the Compare page is no comparison link, and the other way round.
-    assert not parse_link(query, "compare").present
-    assert not parse_link(comparison_query(comparison()), "sweep").present
+    # A sweep link on the Compare page is no comparison: it says where it belongs.
+    on_compare = parse_link(query, "compare")
+    assert on_compare.error is not None and "open it on the Sweep page" in on_compare.error
+    on_sweep = parse_link(comparison_query(comparison()), "sweep")
+    assert on_sweep.error is not None and "open it on the Compare page" in on_sweep.error
 
 
 def test_link_url_replaces_any_query() -> None:
@@ -134,7 +136,7 @@ GOOD = comparison_query(comparison())["c"]
         ({"v": "2", "c": GOOD}, "newer version"),
         ({"v": "1", "c": GOOD[:-8]}, "cut off"),
         ({"v": "1", "c": GOOD[: len(GOOD) // 2]}, "cut off"),
-        ({"v": "1", "c": ""}, "characters a link never contains"),
+        ({"v": "1", "c": ""}, "The link's data is empty"),
         ({"v": "1", "c": "abc$%^"}, "characters a link never contains"),
         ({"v": "1", "c": "A" * (MAX_SPEC_CHARS + 1)}, "too long"),
         ({"v": "1", "c": [GOOD, GOOD]}, "2 times"),
@@ -331,3 +333,28 @@ def test_a_too_large_comparison_cannot_be_shared() -> None:
     )
     with pytest.raises(SpecError, match="Too large"):
         comparison_query(big)
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "sentence"),
+    [
+        ({"v": ["1"], "c": [""]}, "compare", "The link's data is empty"),
+        (
+            {"v": ["1"], "s": ["eJw"]},
+            "compare",
+            "This link holds a sweep (s=...): open it on the Sweep page.",
+        ),
+        (
+            {"v": ["1"], "c": ["eJw"]},
+            "sweep",
+            "This link holds a comparison (c=...): open it on the Compare page.",
+        ),
+    ],
+)
+def test_an_empty_link_or_one_for_the_other_page_is_explained(
+    query: dict[str, list[str]], kind: str, sentence: str
+) -> None:
+    parsed = parse_link(query, kind)  # type: ignore[arg-type]
+    assert parsed.present and parsed.error is not None
+    assert sentence in parsed.error
+    assert "never contains" not in parsed.error

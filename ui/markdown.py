@@ -22,7 +22,14 @@ def escape_markdown(text: str) -> str:
 
 
 def code_span(text: str) -> str:
-    """`text` as a Markdown code span, so nothing in it is read as Markdown or HTML."""
+    """`text` as a Markdown code span, so nothing in it is read as Markdown or HTML.
+
+    Spaces at either end show as ␣: a code span would otherwise draw " Paris"
+    exactly like "Paris", and for tokens that space is the whole difference.
+    """
+    core = text.strip(" ")
+    start = len(text) - len(text.lstrip(" "))
+    text = "␣" * start + core + "␣" * (len(text) - start - len(core))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
