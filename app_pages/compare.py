@@ -39,6 +39,7 @@ from explorer.share import comparison_query
 from ui import controls, messages
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
+from ui.markdown import code_span
 from ui.run import draw_texts, retry_box, show_failure
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
@@ -514,12 +515,17 @@ with st.container(horizontal=True, vertical_alignment="center", key="compare_run
         type="primary",
         key="compare_run",
         icon=":material/play_arrow:",
-        disabled=comparison is None or active.endpoint is None,
+        disabled=comparison is None or active.endpoint is None or not active.model,
     )
     if comparison is not None and active.endpoint is not None:
         st.caption(
             f"Sends {len(comparison.variants)} requests at once to {active.endpoint.label} "
-            f"(`{active.model}`)."
+            + (
+                f"({code_span(active.model)})."
+                if active.model
+                else "once a model is chosen: the endpoint lists none; choose or type one on "
+                "the Connection page."
+            )
         )
 
 output = st.container(key="compare_output")
