@@ -14,7 +14,9 @@ Texts are Markdown (identifiers in backticks) because the pages render them with
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -1514,7 +1516,25 @@ def search(query: str) -> tuple[list[Param], list[ResponseField]]:
         for f in RESPONSE_FIELDS
         if hit(_haystack(f.path, f.type, f.meaning, f.access, f.cheatsheet_claim, f.correction))
     ]
-    return params, fields
+    if params or fields:
+        return params, fields
+    # Nothing at all: a misspelled name ("temperture", "fingerprnt") still finds its entry.
+    close = set(difflib.get_close_matches(q, list(_spellings()), n=5, cutoff=0.8))
+    names = {_spellings()[c] for c in close}
+    return (
+        [p for p in _PARAM_LIST if p.name in names],
+        [f for f in RESPONSE_FIELDS if f.path in names],
+    )
+
+
+def _spellings() -> dict[str, str]:
+    """What a learner may type -> the parameter name or field path it means."""
+    out: dict[str, str] = {}
+    for name in [p.name for p in _PARAM_LIST] + [f.path for f in RESPONSE_FIELDS]:
+        last = re.sub(r"\[\]", "", name.lower()).rsplit(".", 1)[-1]
+        for typed in (last, *last.split("_")):
+            out.setdefault(typed, name)
+    return out
 
 
 def reference_rows(params: list[Param] | None = None) -> list[dict[str, str]]:

@@ -584,3 +584,22 @@ def test_texts_are_markdown_safe() -> None:
         outside_code = re.sub(r"`[^`]*`", "", text)
         assert "$" not in text
         assert not re.search(r":[a-z_/]+:", outside_code), text
+
+
+@pytest.mark.parametrize(
+    ("typed", "param", "field"),
+    [
+        ("temperture", "temperature", None),
+        ("presense", "presence_penalty", None),
+        ("fingerprnt", None, "system_fingerprint"),
+        ("finsh_reason", None, "choices[].finish_reason"),
+    ],
+)
+def test_search_finds_a_misspelled_name(typed: str, param: str | None, field: str | None) -> None:
+    params, fields = search(typed)
+    assert [p.name for p in params] == ([param] if param else [])
+    assert [f.path for f in fields] == ([field] if field else [])
+
+
+def test_search_without_any_close_name_finds_nothing() -> None:
+    assert search("zzzz") == ([], [])
