@@ -12,6 +12,7 @@ deep link (a shared comparison), would run the page alone, without this file.
 import streamlit as st
 
 from ui.form_state import carry_form
+from ui.presenter import presenter_toggle
 
 # (file, title, Material icon); the first entry is the default page.
 PAGES: list[tuple[str, str, str]] = [
@@ -44,4 +45,5 @@ pg = st.navigation(
     ]
 )
 carry_form(pg.url_path)
+presenter_toggle()  # every page, the Reference included, can be projected
 pg.run()

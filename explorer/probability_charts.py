@@ -192,7 +192,8 @@ def pipeline_chart(rows: Rows, ink: str = INK) -> alt.FacetChart:
     labels = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE - 2, color=ink).encode(
         text=alt.Text("text:N")
     )
-    layered = alt.layer(bars, labels).properties(width=150, height=alt.Step(_ROW - 6))
+    # Five steps side by side must fit a 1280-pixel projector beside the sidebar.
+    layered = alt.layer(bars, labels).properties(width=112, height=alt.Step(_ROW - 6))
     return cast(
         alt.FacetChart,
         _configured(

@@ -34,7 +34,10 @@ MAIN_PARAMS: tuple[str, ...] = (
 
 # Fixed CSS (no interpolation): bigger root size (Streamlit sizes in rem), black
 # on white, captions (grey and 60 % opaque by default) at full contrast, less
-# empty space above the title, thicker focus rings.
+# empty space above the title, thicker focus rings, a narrow sidebar (the
+# projector's width is for the page). Only inline code gets a grey ground:
+# inside a code block each line is its own element, and a ground per line
+# would stripe the model's text.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 .stApp, [data-testid="stSidebar"], [data-testid="stMain"] {
@@ -48,10 +51,16 @@ html { font-size: 22px; }
 }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stWidgetLabel"] p { font-weight: 600; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
+[data-testid="stMainBlockContainer"] {
+  padding: 2.5rem 1.5rem 4rem 1.5rem !important; max-width: none !important;
+}
 .stApp h1 { font-size: 2.2rem; }
 textarea, input { font-size: 1rem !important; color: #000000 !important; }
-.stApp code { color: #000000 !important; background-color: #e8e8e8 !important; }
+.stApp code { color: #000000 !important; }
+.stApp code { background-color: #e8e8e8 !important; }
+.stApp pre code { background-color: transparent !important; }
+[data-testid="stSidebar"] { width: 240px !important; min-width: 240px !important; }
+[data-testid="stSidebar"] :is(p, span, label, code) { font-size: 0.75rem !important; }
 .stApp *:focus-visible { outline: 3px solid #0b5cad !important; outline-offset: 2px; }
 </style>"""
 

@@ -11,7 +11,6 @@ import streamlit as st
 
 from .connection_state import ActiveConnection, active_connection
 from .markdown import code_span, escape_markdown
-from .presenter import presenter_toggle
 
 __all__ = ["CONNECTION_PAGE", "connection_sidebar", "render_sidebar"]
 
@@ -45,5 +44,4 @@ def connection_sidebar() -> ActiveConnection:
     """Resolve the session's connection and draw the sidebar; returns the connection."""
     active = active_connection()
     render_sidebar(active)
-    presenter_toggle()
     return active
