@@ -33,7 +33,7 @@ from explorer.compare import (
     variant_label,
 )
 from explorer.compare_charts import compare_chart, compare_rows
-from explorer.connection import EMBEDDED
+from explorer.connection import EMBEDDED, PROFILE_LABELS
 from explorer.faults import Failure
 from explorer.share import comparison_query
 from ui import controls, messages
@@ -209,7 +209,7 @@ def _request_of(result: VariantResult) -> ChatCompletionRequest | None:
         return None
 
 
-def _details(result: VariantResult) -> None:
+def _details(result: VariantResult, endpoint: str) -> None:
     if not result.ok:
         show_failure(
             Failure(result.headline or "The request failed.", result.error or "", result.hint or "")
@@ -221,7 +221,13 @@ def _details(result: VariantResult) -> None:
         label = f"choice {choice.index}: " if len(result.choices) > 1 else ""
         st.markdown(
             f"{label}**finish_reason** `{json.dumps(choice.finish_reason)}`",
-            help=explain_finish_reason(choice.finish_reason, request),
+            help=explain_finish_reason(
+                choice.finish_reason,
+                request,
+                endpoint=endpoint,
+                embedded=endpoint == PROFILE_LABELS[EMBEDDED],
+                ended=result.ok,
+            ),
         )
     usage = result.usage
     lines = []
@@ -379,7 +385,7 @@ def _show(
         with column, st.container(key=f"compare_out_{i}"):
             _header(i, changed[i])
             draw_texts({c.index: c.text for c in result.choices})
-            _details(result)
+            _details(result, result_state["endpoint"])
     st.subheader("Side by side", anchor=False)
     _seed_note(spec, active, results)
     rows = compare_rows(results, [VARIANT_NAMES[r.index] for r in results])
@@ -389,8 +395,7 @@ def _show(
     usage = labelled_usage_rows([(VARIANT_NAMES[r.index], r.usage) for r in results])
     if usage:
         st.caption(
-            "Token usage per variant: prompt tokens read, completion tokens written "
-            "(every choice)."
+            "Token usage per variant: prompt tokens read, completion tokens written (every choice)."
         )
         st.altair_chart(usage_chart(usage), key="compare_usage_chart", theme=None)
     _results_table(results, labels)

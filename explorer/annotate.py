@@ -160,8 +160,20 @@ def _quoted(sequences: list[str]) -> str:
     return ", ".join(f"'{show_text(s)}'" for s in sequences)
 
 
-def explain_finish_reason(reason: str | None, request: ChatCompletionRequest | None = None) -> str:
-    """Why a choice ended, in terms of what the request asked for."""
+def explain_finish_reason(
+    reason: str | None,
+    request: ChatCompletionRequest | None = None,
+    *,
+    endpoint: str = "the server",
+    embedded: bool = False,
+    ended: bool = False,
+) -> str:
+    """Why a choice ended, in terms of what the request asked for.
+
+    `endpoint` names the server in the sentence, `embedded` says it is the
+    embedded engine, `ended` that the server finished its answer (a stream's
+    `[DONE]` arrived), so a missing finish_reason is the server's doing.
+    """
     limit = request.completion_limit if request is not None else None
     stops = request.stop_sequences if request is not None else []
     if reason == "length":
@@ -190,10 +202,12 @@ def explain_finish_reason(reason: str | None, request: ChatCompletionRequest | N
                 f"stop: the model ended its turn, or one of your stop sequences "
                 f"({_quoted(stops)}) matched; stop text is not returned."
             )
-        return (
-            "stop: the model ended its turn by itself (a base model served by the embedded "
-            "engine ends it where it starts the next speaker's line)."
-        )
+        if embedded:
+            return (
+                "stop: the model ended its turn by itself (a base model served by the embedded "
+                "engine ends it where it starts the next speaker's line)."
+            )
+        return f"stop: the model ended its turn by itself ({endpoint} saw its end-of-turn token)."
     if reason == "tool_calls":
         return (
             "tool_calls: the model asks your code to call the function(s) in "
@@ -203,6 +217,12 @@ def explain_finish_reason(reason: str | None, request: ChatCompletionRequest | N
         return "content_filter: the provider's content filter withheld or cut the output."
     if reason == "function_call":
         return "function_call: the deprecated form of tool_calls (a single function call)."
+    if reason is None and ended:
+        return (
+            f"no finish_reason: {endpoint} finished the answer without saying why it ended "
+            "(the API always sets one; some servers leave it out, for example when they run "
+            "several streams at once). The text may well be complete."
+        )
     if reason is None:
         return (
             "no finish_reason: the stream was stopped or cut before the server finished, so "

@@ -196,8 +196,7 @@ def req(**fields: Any) -> ChatCompletionRequest:
         (
             "stop",
             req(),
-            "stop: the model ended its turn by itself (a base model served by the embedded "
-            "engine ends it where it starts the next speaker's line).",
+            "stop: the model ended its turn by itself (the server saw its end-of-turn token).",
         ),
         (
             "tool_calls",
@@ -222,6 +221,22 @@ def test_finish_reason_in_context(
     reason: str | None, request_: ChatCompletionRequest | None, expected: str
 ) -> None:
     assert explain_finish_reason(reason, request_) == expected
+
+
+@pytest.mark.parametrize(
+    ("reason", "embedded", "ended", "expected", "absent"),
+    [
+        ("stop", True, True, "served by the embedded engine", "vLLM"),
+        ("stop", False, True, "(vLLM saw its end-of-turn token)", "embedded"),
+        (None, False, True, "no finish_reason: vLLM finished the answer without saying why", "cut"),
+        (None, False, False, "the stream was stopped or cut", "vLLM"),
+    ],
+)
+def test_finish_reason_names_the_endpoint_in_use(
+    reason: str | None, embedded: bool, ended: bool, expected: str, absent: str
+) -> None:
+    text = explain_finish_reason(reason, None, endpoint="vLLM", embedded=embedded, ended=ended)
+    assert expected in text and absent not in text
 
 
 def test_show_text_makes_whitespace_visible() -> None:

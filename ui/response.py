@@ -71,16 +71,20 @@ def _status(record: RunRecord) -> None:
         )
 
 
-def _finish_reasons(record: RunRecord) -> None:
+def _finish_reasons(record: RunRecord, endpoint: str, embedded: bool) -> None:
     completion = record.completion
     assert completion is not None
     for choice in completion.choices:
         reason = choice.finish_reason
         label = f"choice {choice.index}: " if len(completion.choices) > 1 else ""
-        st.markdown(
-            f"{label}**finish_reason** `{json.dumps(reason)}` - "
-            f"{explain_finish_reason(reason, record.request)}"
+        why = explain_finish_reason(
+            reason,
+            record.request,
+            endpoint=endpoint,
+            embedded=embedded,
+            ended=record.status == "done",
         )
+        st.markdown(f"{label}**finish_reason** `{json.dumps(reason)}` - {escape_markdown(why)}")
 
 
 def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
@@ -149,7 +153,7 @@ def result_view(
         return
     if show_text:
         draw_texts(record.texts())
-    _finish_reasons(record)
+    _finish_reasons(record, endpoint, embedded)
     _usage(record, endpoint, embedded)
 
     has_logprobs = any(c.logprobs is not None for c in completion.choices)
