@@ -94,9 +94,10 @@ def test_playground_shows_markup_as_text(
     page: Page, escaping_app: AppServer, stand_in: StandIn, stream: bool
 ) -> None:
     open_playground(page, escaping_app)
-    if stream:
+    if not stream:  # the starting request streams: switch it off
+        page.get_by_role("tab", name="Output").click()
         key(page, "param_stream").locator("label").first.click()
-        expect(key(page, "send_stream").locator("input")).to_be_checked()
+        expect(key(page, "param_stream").locator("input")).not_to_be_checked()
         wait_for_app(page)
     sent_before = len(stand_in.requests)
     key(page, "playground_run").get_by_role("button").click()

@@ -119,10 +119,9 @@ def _long_playground_run(page: Page) -> None:
     field.fill("1500")
     field.press("Enter")
     wait_for_app(page)
-    page.get_by_role("tab", name="Output").click()
-    key(page, "param_stream").locator("label").first.click()
+    page.get_by_role("tab", name="Output").click()  # the starting request streams already
     expect(key(page, "send_stream").locator("input")).to_be_checked()
-    wait_for_app(page)
+    expect(key(page, "param_stream").locator("input")).to_be_checked()
 
 
 def test_engine_killed_mid_stream_in_the_playground(page: Page, engine_app: AppServer) -> None:
@@ -252,10 +251,9 @@ def _connect(page: Page, app: AppServer, stand_in: StandIn) -> None:
 
 
 def _stream(page: Page) -> None:
-    page.get_by_role("tab", name="Output").click()
-    key(page, "param_stream").locator("label").first.click()
+    page.get_by_role("tab", name="Output").click()  # the starting request streams already
     expect(key(page, "send_stream").locator("input")).to_be_checked()
-    wait_for_app(page)
+    expect(key(page, "param_stream").locator("input")).to_be_checked()
 
 
 def _run_until_alert(page: Page, text: str) -> Locator:
