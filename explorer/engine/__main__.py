@@ -23,6 +23,17 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("EXPLORER_MAX_WAITING", "64")),
         help="requests that may wait for a free slot before the engine answers 429 (env EXPLORER_MAX_WAITING)",
     )
+    parser.add_argument(
+        "--no-primer",
+        action="store_true",
+        help="no few-shot primer before a base model's transcript (a request can also send \"primer\": false)",
+    )
+    parser.add_argument(
+        "--no-content-filter",
+        action="store_true",
+        help="do not stop a choice whose text turns offensive (finish_reason content_filter)",
+    )
+    parser.add_argument("--no-prompt-cache", action="store_true", help="compute every prompt from its start")
     args = parser.parse_args(argv)
 
     import logging
@@ -40,9 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no model file at {path}", file=sys.stderr)
         return 2
     engine = Engine(
-        LlamaModel(ModelSettings(path=path, n_threads=args.threads)),
+        LlamaModel(
+            ModelSettings(path=path, n_threads=args.threads, cache_slots=0 if args.no_prompt_cache else 4)
+        ),
         model_id=args.model_id,
         max_waiting=args.max_waiting,
+        primer=not args.no_primer,
+        content_filter=not args.no_content_filter,
     )
     print(f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1", flush=True)
     try:

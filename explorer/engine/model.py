@@ -67,8 +67,9 @@ class ModelSettings:
     """Everything that changes what the model computes or how much it can hold."""
 
     path: str
-    n_ctx: int = 65536  # total KV cells: n_ctx / n_seq_max per sequence
-    n_seq_max: int = 16  # concurrent sequences (KV slots)
+    n_ctx_seq: int = 4096  # KV cells of one sequence (each has its own KV stream)
+    n_seq_max: int = 16  # concurrent sequences (KV slots for running jobs)
+    cache_slots: int = 4  # further sequences that keep prompt prefixes (the prompt cache)
     n_threads: int = 2
     n_batch: int = 256  # prefill chunk: a prompt is always split the same way
     use_extra_bufts: bool = False
@@ -144,21 +145,22 @@ def _init_backend() -> None:
 
 
 class LlamaModel:
-    """One loaded GGUF model with one context holding `n_seq_max` sequences."""
+    """One loaded GGUF model with one context: `n_seq_max` job sequences, then the cache slots."""
 
     def __init__(self, settings: ModelSettings):
         _init_backend()
         self.settings = settings
+        self.n_streams = settings.n_seq_max + settings.cache_slots  # sequence ids 0..n_streams-1
         mparams = llama.llama_model_default_params()
         mparams.use_extra_bufts = settings.use_extra_bufts
         self._model = llama.llama_model_load_from_file(settings.path.encode(), mparams)
         if not self._model:
             raise RuntimeError(f"could not load a GGUF model from {settings.path}")
         cparams = llama.llama_context_default_params()
-        cparams.n_ctx = settings.n_ctx
+        cparams.n_ctx = settings.n_ctx_seq * self.n_streams
         cparams.n_batch = settings.n_batch
         cparams.n_ubatch = settings.n_batch
-        cparams.n_seq_max = settings.n_seq_max
+        cparams.n_seq_max = self.n_streams
         cparams.n_threads = settings.n_threads
         cparams.n_threads_batch = settings.n_threads
         # One KV stream per sequence: its cells never interleave with other
@@ -284,7 +286,7 @@ class LlamaModel:
         llama.llama_memory_seq_rm(self._memory, seq, -1, -1)
 
     def copy_sequence(self, src: int, dst: int) -> None:
-        """Shares `src`'s cached cells with `dst` (no recompute, no copy of data)."""
+        """Gives `dst` a copy of `src`'s cells, no recompute (llama.cpp copies the stream before the next decode)."""
         llama.llama_memory_seq_cp(self._memory, src, dst, -1, -1)
 
     def clear_all(self) -> None:

@@ -3,7 +3,13 @@
 A base model (like the bundled Gemma 3 270M) has no chat template: it only
 continues text. So the messages become a plain transcript, one turn per line,
 ending with an open "Assistant:" turn; generation stops where the model starts
-the next turn on its own. A GGUF with a chat template gets that template.
+the next turn on its own. A few-shot primer (`primer.py`) may come first. A
+GGUF with a chat template gets that template, and no primer.
+
+A transcript is rendered in parts: the primer, the tools, one part per turn and
+the open assistant turn. The engine tokenizes and evaluates each part on its
+own, so a run of whole parts at the start of a prompt has the same tokens and
+the same KV values whether it was just computed or came from the prompt cache.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..api import Message
+from .primer import primer_text
 
 __all__ = ["RenderedPrompt", "render_transcript", "render_template", "TURN_LABELS"]
 
@@ -31,6 +38,14 @@ class RenderedPrompt:
     # Only a template's own markup may become control tokens; in a plain
     # transcript, "<bos>" typed by a learner stays text.
     parse_special: bool = False
+    # The text cut at turn boundaries ("".join(parts) == text); one part for a template.
+    parts: tuple[str, ...] = ()
+    primer: str = ""  # the few-shot primer the text starts with, if any
+
+    def __post_init__(self) -> None:
+        if not self.parts:
+            object.__setattr__(self, "parts", (self.text,))
+        assert "".join(self.parts) == self.text, "parts must spell the text"
 
 
 def _text(content: object) -> str:
@@ -61,12 +76,16 @@ def _turn(message: Message) -> str:
     return f"{label}: {body}"
 
 
-def render_transcript(messages: Sequence[Message]) -> RenderedPrompt:
-    """Messages as a plain transcript with an open assistant turn."""
-    lines = [_turn(m) for m in messages]
-    lines.append("Assistant:")
+def render_transcript(
+    messages: Sequence[Message], *, tools: str = "", primer: bool = True
+) -> RenderedPrompt:
+    """Messages as a plain transcript with an open assistant turn, after the primer and the tools."""
+    head = primer_text(TURN_LABELS["user"], TURN_LABELS["assistant"]) if primer else ""
+    parts = [p for p in (head, f"{tools}\n" if tools else "") if p]
+    parts += [f"{_turn(m)}\n" for m in messages]
+    parts.append("Assistant:")
     stops = tuple(f"\n{label}:" for label in TURN_LABELS.values())
-    return RenderedPrompt("\n".join(lines), stops)
+    return RenderedPrompt("".join(parts), stops, parts=tuple(parts), primer=head)
 
 
 def render_template(

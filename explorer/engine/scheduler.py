@@ -1,7 +1,9 @@
 """Runs every active sequence on one llama.cpp context, a token at a time, fairly.
 
 One thread owns the model. Each loop it evaluates at most one prompt chunk of
-one waiting job, then advances every active sequence by one token. Decode
+one waiting job, then advances every active sequence by one token. A prompt
+starts from the longest prefix the prompt cache holds, and its chunks never
+cross a part boundary (`prompt_cache.py`). Decode
 batches never hold more than `MAX_DECODE_ROWS` rows and never mix prompt rows
 with decode rows, so a sequence's numbers are the same whether it runs alone,
 beside its comparison variants, or among other learners' requests; a prompt is
@@ -19,14 +21,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from .. import sampling
 from .model import LlamaModel, Row, plan_groups
-from .textstream import Delta, TextStream
+from .prompt_cache import PromptCache
+from .textstream import Delta, Screen, TextStream
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,13 @@ class JobSpec:
     top_logprobs: int | None  # None: no logprobs at all
     explain: int = 0
     grammar: str | None = None  # llguidance grammar for structured outputs and tool calls
+    # Token offsets where the prompt's parts start: evaluation chunks never cross one.
+    boundaries: tuple[int, ...] = ()
+    keep: tuple[int, ...] = ()  # the boundaries whose prefixes the prompt cache should keep
+    # The prompt ends with "Assistant:", and the answer's first token carries the
+    # space after it: the space is the transcript's, not the answer's.
+    trim_space: bool = False
+    content_filter: bool = False  # stop a choice where its text turns offensive
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class TokenInfo:
     logprob: float  # raw model distribution
     top: tuple[tuple[int, float], ...]  # (id, raw logprob), most likely first
     explain: tuple[sampling.StepView, ...] = ()
+    trimmed: bool = False  # the answer's first token, whose leading space was the transcript's
 
 
 # Events a job emits, in order per choice: ("delta", choice, Delta, [TokenInfo]),
@@ -89,7 +100,8 @@ class Job:
         self.cancelled = threading.Event()
         self.choices: list[_Choice] = []
         self.seqs: list[int] = []  # KV slots held, set before anything can fail
-        self.prefilled = 0  # prompt tokens evaluated so far
+        self.prefilled = 0  # prompt tokens evaluated (or taken from the cache) so far
+        self.cached = 0  # prompt tokens taken from the prompt cache
         self.submitted = time.monotonic()
 
     def cancel(self) -> None:
@@ -106,15 +118,18 @@ class Scheduler:
         max_waiting: int = 64,
         max_n: int = 8,
         matcher_factory: Callable[[str], Any] | None = None,
+        screen_factory: Callable[[], Screen] | None = None,
     ):
         self.model = model
         self._matcher_factory = matcher_factory
+        self._screen_factory = screen_factory
         self.max_waiting = max_waiting
         self.max_n = min(max_n, model.settings.n_seq_max)
         self._waiting: deque[Job] = deque()
         self._prefilling: Job | None = None
         self._active: list[Job] = []
         self._free_seqs = list(range(model.settings.n_seq_max))
+        self.cache = PromptCache(range(model.settings.n_seq_max, model.n_streams))
         self._cv = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="engine-scheduler", daemon=True)
@@ -140,6 +155,7 @@ class Scheduler:
                 "waiting": len(self._waiting),
                 "active_sequences": sum(len(j.choices) for j in self._active),
                 "free_slots": len(self._free_seqs),
+                "cached_prefixes": len(self.cache),
             }
 
     def close(self) -> None:
@@ -185,6 +201,12 @@ class Scheduler:
             seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
         self._prefilling = job  # from here on, a failure reaches it through _fail_all
         self._start(job, seqs)
+        spec = job.spec
+        # The cached prefix must end before the last part: its logits are needed.
+        hit = self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
+        if hit is not None:
+            self.model.copy_sequence(hit.seq, seqs[0])
+            job.prefilled = job.cached = hit.length
 
     def _start(self, job: Job, seqs: list[int]) -> None:
         job.seqs = seqs
@@ -194,7 +216,10 @@ class Scheduler:
                 index=i,
                 seq=seq,
                 rng=sampling.make_generator(spec.seed, i),
-                stream=TextStream(spec.stops),
+                stream=TextStream(
+                    spec.stops,
+                    self._screen_factory() if spec.content_filter and self._screen_factory else None,
+                ),
                 pos=len(spec.prompt),
                 matcher=self._matcher_factory(spec.grammar)
                 if spec.grammar and self._matcher_factory
@@ -209,19 +234,25 @@ class Scheduler:
         if job is None:
             return
         m = self.model
-        step = m.settings.n_batch
+        spec = job.spec
         lo = job.prefilled
-        chunk = job.spec.prompt[lo : lo + step]
-        last = lo + len(chunk) == len(job.spec.prompt)
+        hi = min([lo + m.settings.n_batch, *(b for b in spec.boundaries if b > lo)])
+        chunk = spec.prompt[lo:hi]
+        last = hi >= len(spec.prompt)
         seq0 = job.choices[0].seq
         m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
-        job.prefilled += len(chunk)
+        job.prefilled = hi
+        if hi in spec.keep and not self.cache.holds(spec.prompt[:hi]):
+            slot = self.cache.claim(spec.prompt[:hi])
+            if slot is not None:
+                m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now
         if not last:
             return
         self._prefilling = None
         self._active.append(job)
         group = [job, *self._take_same_prompt(job)]
         for other in group:
+            other.cached = job.cached
             for c in other.choices:
                 if c.seq != seq0:
                     m.copy_sequence(seq0, c.seq)  # the same KV bytes as its own prefill
@@ -281,6 +312,8 @@ class Scheduler:
             info = self._describe(spec, c, pipeline_input, token, norm, raw=logits)
         else:
             info = TokenInfo(token, self.model.token_bytes(token), 0.0, ())
+        if spec.trim_space and not c.tokens and info.piece.startswith(b" "):
+            info = replace(info, piece=info.piece[1:], trimmed=True)
         c.counts[token] = c.counts.get(token, 0) + 1
         generated = len(c.tokens) + 1
         if self.model.is_end_of_generation(token):
@@ -291,10 +324,10 @@ class Scheduler:
         if c.matcher is not None:
             c.matcher.consume(token)
         delta = c.stream.push(info.piece)
-        if c.matcher is not None and c.matcher.stopped:  # the grammar is complete
-            self._finish(job, c, "stop", _join(delta, c.stream.finish()))
-        elif delta.stopped:
+        if delta.stopped:
             self._finish(job, c, "stop", delta)
+        elif c.matcher is not None and c.matcher.stopped:  # the grammar is complete
+            self._finish(job, c, "stop", _join(delta, c.stream.finish()))
         elif generated >= spec.max_new_tokens:
             self._finish(job, c, "length", _join(delta, c.stream.finish()))
         else:
@@ -325,6 +358,8 @@ class Scheduler:
             job.emit(("delta", c.index, delta, [c.tokens[i] for i in delta.tokens]))
 
     def _finish(self, job: Job, c: _Choice, reason: str, delta: Delta) -> None:
+        if delta.filtered:  # the content filter ended it, whatever else would have
+            reason = "content_filter"
         self._report(job, c, delta)
         c.finished = True
         job.emit(("finish", c.index, reason))
@@ -336,6 +371,7 @@ class Scheduler:
                     "done",
                     {
                         "prompt_tokens": len(job.spec.prompt),
+                        "cached_tokens": job.cached,
                         "completion_tokens": sum(len(c.tokens) for c in job.choices),
                     },
                 )
@@ -375,7 +411,8 @@ class Scheduler:
             job.emit(("error", message))
             self._release(job)
         self.model.clear_all()
+        self.cache.clear()
 
 
 def _join(a: Delta, b: Delta) -> Delta:
-    return Delta(a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped)
+    return Delta(a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped, a.filtered or b.filtered)

@@ -20,6 +20,7 @@ from typing import Any
 from .. import __version__, sampling
 from ..api import ChatCompletionRequest
 from .constraints import Constrainer, Grammar, build_grammar, parse_tool_calls, tools_prompt
+from .content_filter import ContentScreen, offensive_score
 from .errors import EngineError
 from .model import LlamaModel
 from .prompt import RenderedPrompt, render_template, render_transcript
@@ -53,17 +54,34 @@ def token_text(piece: bytes) -> str:
 
 
 class Engine:
-    def __init__(self, model: LlamaModel, *, model_id: str | None = None, max_waiting: int = 64, max_n: int = 8):
+    def __init__(
+        self,
+        model: LlamaModel,
+        *,
+        model_id: str | None = None,
+        max_waiting: int = 64,
+        max_n: int = 8,
+        primer: bool = True,
+        content_filter: bool = True,
+    ):
         self.model = model
+        self.content_filter = content_filter
         self.model_id = model_id or Path(model.settings.path).stem
         self.created = int(Path(model.settings.path).stat().st_mtime)
         self.constrainer = Constrainer(
             model.vocab_handle, model.n_vocab, model.end_of_generation_tokens()
         )
+        score = offensive_score() if content_filter else None
         self.scheduler = Scheduler(
-            model, max_waiting=max_waiting, max_n=max_n, matcher_factory=self.constrainer.matcher
+            model,
+            max_waiting=max_waiting,
+            max_n=max_n,
+            matcher_factory=self.constrainer.matcher,
+            screen_factory=(lambda: ContentScreen(score)) if score else None,
         )
         self.template = model.chat_template()
+        # A model with its own chat template knows how to answer: no primer.
+        self.primer = primer and not self.template
         digest = hashlib.sha256(
             f"{model.sha256};{__version__};{model.settings.numerics()}".encode()
         ).hexdigest()
@@ -83,9 +101,18 @@ class Engine:
                 return render_template(self.template, request.messages, bos, "")
             except ValueError as exc:
                 raise EngineError(400, str(exc), param="messages") from None
-        rendered = render_transcript(request.messages)
-        tools = tools_prompt(request)
-        return RenderedPrompt(f"{tools}\n{rendered.text}", rendered.stops) if tools else rendered
+        primer = self.primer and request.primer is not False
+        return render_transcript(request.messages, tools=tools_prompt(request), primer=primer)
+
+    def tokenize_parts(self, rendered: RenderedPrompt) -> tuple[list[int], tuple[int, ...]]:
+        """The prompt's tokens, each part tokenized on its own, and where parts 2, 3, ... start."""
+        tokens = [self.model.bos] if self.model.add_bos else []
+        starts = []
+        for i, part in enumerate(rendered.parts):
+            if i:
+                starts.append(len(tokens))
+            tokens += self.model.tokenize(part, parse_special=rendered.parse_special)
+        return tokens, tuple(starts)
 
     def prepare(self, request: ChatCompletionRequest) -> Prepared:
         if request.model != self.model_id:
@@ -113,7 +140,9 @@ class Engine:
                 )
             bias[int(key)] = float(value)
         rendered = self.render(request)
-        prompt = self.model.tokenize(rendered.text, add_special=True, parse_special=rendered.parse_special)
+        prompt, boundaries = self.tokenize_parts(rendered)
+        # Keep the primer (shared by every request) and the conversation before its open turn.
+        keep = tuple(sorted({*boundaries[:1 if rendered.primer else 0], *boundaries[-1:]}))
         room = self.context_limit - len(prompt)
         limit = request.completion_limit
         if room < 1 or (limit is not None and limit > room):
@@ -146,6 +175,10 @@ class Engine:
             top_logprobs=(request.top_logprobs or 0) if request.logprobs else None,
             explain=request.explain or 0,
             grammar=grammar.text if grammar else None,
+            boundaries=boundaries,
+            keep=keep,
+            trim_space=not self.template,
+            content_filter=self.content_filter,
         )
         return Prepared(request, rendered, spec, grammar)
 
@@ -184,12 +217,16 @@ class Engine:
         }
 
     def _logprob_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
-        def one(token_id: int, logprob: float) -> dict[str, Any]:
+        def one(token_id: int, logprob: float, trimmed: bool) -> dict[str, Any]:
             piece = self.model.token_bytes(token_id)
+            if trimmed and piece.startswith(b" "):  # as in the content: the space was the transcript's
+                piece = piece[1:]
             return {"token": token_text(piece), "logprob": logprob, "bytes": list(piece)}
 
         return [
-            one(t.id, t.logprob) | {"top_logprobs": [one(i, lp) for i, lp in t.top]} for t in tokens
+            one(t.id, t.logprob, t.trimmed)
+            | {"top_logprobs": [one(i, lp, t.trimmed) for i, lp in t.top]}
+            for t in tokens
         ]
 
     def _explain_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
@@ -214,7 +251,7 @@ class Engine:
             "prompt_tokens": counts["prompt_tokens"],
             "completion_tokens": counts["completion_tokens"],
             "total_tokens": counts["prompt_tokens"] + counts["completion_tokens"],
-            "prompt_tokens_details": {"cached_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": counts.get("cached_tokens", 0)},
             "completion_tokens_details": {"reasoning_tokens": 0},
         }
 
