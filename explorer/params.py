@@ -1450,10 +1450,9 @@ _PARAM_LIST: list[Param] = [
         type="boolean",
         control="toggle",
         default=False,
-        engine="echoed",
+        engine="ignored",
         engine_note=(
-            "Accepted; with store true the response echoes metadata. Nothing is kept, and there "
-            "is no GET /v1/chat/completions/{id}."
+            "Accepted and ignored: nothing is kept, and there is no GET /v1/chat/completions."
         ),
         summary="Keep this completion on OpenAI's side for evals, distillation and the dashboard.",
         explanation=(
@@ -1466,8 +1465,8 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Stored, with metadata",
             what_to_look_for=(
-                "The answers are identical. With store true the response carries the metadata "
-                "you sent; without it the metadata is ignored."
+                "The answers are identical, and neither response carries the metadata: it "
+                "labels the stored copy (listed with GET /v1/chat/completions), not the answer."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 20, "metadata": {"lesson": "3"}},
             variants=({"store": False}, {"store": True}),
@@ -1480,8 +1479,8 @@ _PARAM_LIST: list[Param] = [
         example={"lesson": "3", "student": "a099db2e"},
         maximum=16,
         unit="pairs",
-        engine="echoed",
-        engine_note="Echoed in the response when store is true; ignored otherwise.",
+        engine="ignored",
+        engine_note="Accepted and ignored: the engine stores nothing to label.",
         summary=(
             "Up to 16 string key-value pairs attached to a stored completion, for filtering later."
         ),
@@ -1489,14 +1488,14 @@ _PARAM_LIST: list[Param] = [
             "Your own labels for a stored completion: at most 16 pairs, keys up to 64 "
             "characters, values strings of up to 512 characters. They are for you (filtering "
             "stored completions, the dashboard); the model never sees them. They matter with "
-            "`store: true`; the embedded engine ignores them otherwise, and echoes them in the "
-            "response's `metadata` when stored."
+            "`store: true`, and they are not in the response: they label the stored copy. "
+            "The embedded engine stores nothing and ignores them."
         ),
         demo=Demo(
-            title="Labels travel with a stored completion",
+            title="Labels for the stored copy, not the answer",
             what_to_look_for=(
-                "Without store the metadata is accepted and ignored; with store true the "
-                "response carries it back."
+                "The answers are identical with or without store: metadata labels the copy "
+                "OpenAI keeps, never the response you get."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 20},
             variants=(

@@ -60,6 +60,7 @@ class JobSpec:
     # space after it: the space is the transcript's, not the answer's.
     trim_space: bool = False
     content_filter: bool = False  # stop a choice where its text turns offensive
+    cache_key: str | None = None  # prompt_cache_key: a hint to keep this prompt's prefixes
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ class Scheduler:
         m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
         job.prefilled = hi
         if hi in spec.keep and not self.cache.holds(spec.prompt[:hi]):
-            slot = self.cache.claim(spec.prompt[:hi])
+            slot = self.cache.claim(spec.prompt[:hi], key=spec.cache_key)
             if slot is not None:
                 m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now
         if not last:
