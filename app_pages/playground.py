@@ -15,6 +15,7 @@ from explorer.params import help_text
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.extensions import primer_switch
 from ui.form import build_request, describe_validation_error, message_dicts
 from ui.markdown import escape_markdown
 from ui.response import code_view, result_view
@@ -77,6 +78,7 @@ with right:
 
 with left:
     model = _model_picker(active)
+    extra = primer_switch() if active.endpoint is not None and active.endpoint.embedded else {}
     rows = messages.messages_editor()
     message_list, problems = message_dicts(rows)
     problems += collected.problems
@@ -84,7 +86,7 @@ with left:
     error = " ".join(problems)
     if not problems:
         try:
-            request = build_request(model, message_list, collected.params)
+            request = build_request(model, message_list, collected.params | extra)
         except ValidationError as exc:
             error = describe_validation_error(exc)
     st.session_state[REQUEST_KEY] = request.payload() if request is not None else None

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = Engine(
         LlamaModel(
-            ModelSettings(path=path, n_threads=args.threads, cache_slots=0 if args.no_prompt_cache else 4)
+            ModelSettings(path=path, n_threads=args.threads, cache_slots=0 if args.no_prompt_cache else ModelSettings.cache_slots)
         ),
         model_id=args.model_id,
         max_waiting=args.max_waiting,

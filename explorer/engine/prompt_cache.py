@@ -49,15 +49,15 @@ class PromptCache:
 
     def lookup(self, prompt: Sequence[int], boundaries: Sequence[int]) -> CacheHit | None:
         """The longest kept prefix of `prompt` that ends at one of its part `boundaries`."""
+        now = time.monotonic()
         best: _Entry | None = None
         for entry in self._entries:
             n = len(entry.tokens)
-            if n in boundaries and (best is None or n > len(best.tokens)) and tuple(prompt[:n]) == entry.tokens:
-                best = entry
-        if best is None:
-            return None
-        best.used = time.monotonic()
-        return CacheHit(len(best.tokens), best.seq)
+            if n in boundaries and tuple(prompt[:n]) == entry.tokens:
+                entry.used = now  # every matching prefix was useful: the primer stays in
+                if best is None or n > len(best.tokens):
+                    best = entry
+        return None if best is None else CacheHit(len(best.tokens), best.seq)
 
     def holds(self, tokens: Sequence[int]) -> bool:
         return any(e.tokens == tuple(tokens) for e in self._entries)

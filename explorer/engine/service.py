@@ -141,8 +141,9 @@ class Engine:
             bias[int(key)] = float(value)
         rendered = self.render(request)
         prompt, boundaries = self.tokenize_parts(rendered)
-        # Keep the primer (shared by every request) and the conversation before its open turn.
-        keep = tuple(sorted({*boundaries[:1 if rendered.primer else 0], *boundaries[-1:]}))
+        # Keep the primer (shared by every request), the conversation before its last
+        # message (a class's shared preset) and the conversation before its open turn.
+        keep = tuple(sorted({*boundaries[: 1 if rendered.primer else 0], *boundaries[-2:]}))
         room = self.context_limit - len(prompt)
         limit = request.completion_limit
         if room < 1 or (limit is not None and limit > room):
