@@ -26,26 +26,26 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         key="primer",
         title="Few-shot primer",
-        field='request: "primer": false turns it off',
+        field='request: "primer": true (off unless the engine runs with --primer)',
         summary=(
             "Example exchanges placed before your conversation so the small base model answers "
-            "like an assistant. Untick to see what the bare model writes."
+            "like an assistant. Switch it on and compare with what the bare model writes."
         ),
         explanation=(
             "The bundled model is a *base* model: it was trained to continue text, not to "
             'follow instructions. Asked "What is the capital of France?" on its own, it '
-            "continues the way some web page might. The engine therefore places a primer before "
-            "the conversation: about forty short example exchanges (a question, then a brief and "
-            "correct answer). Showing a model examples of the behaviour you want inside the "
+            "continues the way some web page might. With the primer on, the engine places "
+            "sixteen short example exchanges before the conversation (a question, then a brief "
+            "and correct answer). Showing a model examples of the behaviour you want inside the "
             "prompt is called **few-shot prompting**, and it works on every model, including "
             "OpenAI's: put example user/assistant pairs before the real question.\n\n"
             "The primer is part of the prompt, so it shows in `rendered_prompt` and its tokens "
-            "count in `usage.prompt_tokens`. Because it is the same for every request, the "
-            "engine's prompt cache keeps it computed: `usage.prompt_tokens_details."
-            "cached_tokens` reports those tokens, and they cost no time to the first token. "
-            "A model that brings its own chat template (an instruction-tuned GGUF) gets no "
-            'primer. Send `"primer": false`, or start the engine with `--no-primer`, to '
-            "compare with the bare model."
+            "count in `usage.prompt_tokens`. It is off by default because a longer prompt "
+            "costs time to the first token and, on this engine, loses byte-exact "
+            'reproducibility among other learners\' requests. Send `"primer": true` (the '
+            "Playground's switch), or start the engine with `--primer` to put it before every "
+            "request. A model that brings its own chat template (an instruction-tuned GGUF) "
+            "never gets one."
         ),
     ),
     Extension(
@@ -60,10 +60,11 @@ EXTENSIONS: tuple[Extension, ...] = (
             "computed then. `usage.prompt_tokens` still counts every token the model read; "
             "`usage.prompt_tokens_details.cached_tokens` says how many of them came from the "
             "cache. OpenAI's prompt caching reports the same field (for prompts of 1024 tokens "
-            "or more) and bills cached tokens at a discount. The answer is the same either way: "
-            "the engine evaluates every prompt in the same chunks, so a cached prefix holds "
-            "exactly the numbers a fresh evaluation computes. Start the engine with "
-            "`--no-prompt-cache` to compute every prompt from its start."
+            "or more) and bills cached tokens at a discount. The embedded engine's cache is off "
+            "unless it is started with `--prompt-cache`: it evaluates every prompt in the same "
+            "chunks, so on a fresh engine a cached prefix gives exactly the answer a full "
+            "evaluation gives, but copies of its memory made while other requests run do not "
+            "always keep that promise, and this app's share links rely on it."
         ),
     ),
     Extension(

@@ -14,13 +14,12 @@ PRIMER_KEY = "playground_primer"
 
 
 def primer_switch() -> dict[str, Any]:
-    """The few-shot primer toggle; returns the request field to add (none while it is on)."""
+    """The few-shot primer toggle; returns the request field to add (none while it is off)."""
     primer = extension("primer")
-    on = st.toggle(primer.title, value=True, key=PRIMER_KEY, help=primer.summary)
-    if on:
+    if not st.toggle(primer.title, value=False, key=PRIMER_KEY, help=primer.summary):
         return {}
     st.caption(
-        'Sends `"primer": false`: the model reads your conversation alone. Compare its answer '
-        "with the primer on, and look at `rendered_prompt` under Response."
+        'Sends `"primer": true`: example exchanges go before your conversation. Compare the '
+        "answer with the switch off, and look at `rendered_prompt` under Response."
     )
-    return {"primer": False}
+    return {"primer": True}

@@ -6,11 +6,14 @@ France?\nAssistant:", Gemma 3 270M continues like any web page might (" It's
 chat follows: a question, then a brief and correct answer. That is few-shot
 prompting, and the primer is shown to learners as such (`rendered_prompt`).
 
-Why forty-odd exchanges rather than three: a 270M model copies patterns more
-than it understands them, and each added example of a kind of task (a sum, an
-opposite, a translation, a short poem) made its answers to unseen questions of
-that kind better; three exchanges answered about half as many. The examples
-mix kinds so that no run of one kind teaches the model to repeat it.
+Why sixteen exchanges: a 270M model copies patterns more than it understands
+them, and each added example of a kind of task (a sum, an opposite, a
+translation, a short poem) made its answers to unseen questions of that kind
+better. More examples helped a little more, but the prompt must stay short:
+prompts longer than 512 tokens lose the engine's byte-exact reproducibility
+among other learners' requests (see the README's reproducibility notes), and
+every token of the primer is read again by every request. The examples mix
+kinds so that no run of one kind teaches the model to repeat it.
 
 The examples are deliberately general (everyday tasks of different kinds) and
 never the questions of a benchmark: `scripts/bench_answers.py` measures them
@@ -48,33 +51,6 @@ PRIMER_EXCHANGES: tuple[tuple[str, str], ...] = (
         "A small dog found a lost ball, carried it home and slept happily beside it.",
     ),
     ("What is the plural of leaf?", "Leaves."),
-    ("What is the opposite of early?", "Late."),
-    ('Which animal says "quack"?', "A duck."),
-    ('What is "book" in French?', "Livre."),
-    ("How many hours are in a day?", "24."),
-    ("What is the tallest mountain in the world?", "Mount Everest."),
-    ("Who was the first person to walk on the moon?", "Neil Armstrong."),
-    ("What do you call a baby cat?", "A kitten."),
-    ("Give me a tip for sleeping better.", "Go to bed at the same time every night."),
-    ("What is the capital of Australia?", "Canberra."),
-    ("Is the sun a star?", "Yes, the sun is a star."),
-    ("What is 4 times 3?", "12."),
-    ("Give me a word that rhymes with tree.", "Bee."),
-    ("What is the largest ocean?", "The Pacific Ocean."),
-    ("What is 15 + 5?", "20."),
-    ("What is the plural of woman?", "Women."),
-    ("What is the opposite of light?", "Dark."),
-    ("Where do fish live?", "In water."),
-    ('How do you say "please" in German?', "Bitte."),
-    ("How many sides does a triangle have?", "Three."),
-    ("What is the freezing point of water in Fahrenheit?", "32 degrees."),
-    ("Which fruit is red and often used in pies?", "Cherry."),
-    ("What do caterpillars turn into?", "Butterflies."),
-    ("What language is spoken in Brazil?", "Portuguese."),
-    ("What is the opposite of heavy?", "Light."),
-    ("What is 20 divided by 4?", "5."),
-    ("Name a bird that cannot fly.", "The penguin."),
-    ("What is the capital of Kenya?", "Nairobi."),
 )
 
 

@@ -8,10 +8,12 @@ slot. A later prompt that starts with the same tokens up to one of its own
 part boundaries copies those cells instead of computing them: the primer
 costs nothing after its first use, and neither does a class's shared preset.
 
-The same bytes come back either way. Every prompt is evaluated in chunks that
-never cross a part boundary, so a cached prefix was computed in exactly the
-chunks a fresh evaluation would use, and llama.cpp's numbers depend on how a
-batch is cut, not on where the cells sit (tests/engine/test_prompt_cache.py).
+Every prompt is evaluated in chunks that never cross a part boundary, so a
+cached prefix was computed in exactly the chunks a fresh evaluation would use,
+and on a fresh engine the same bytes come back either way
+(tests/engine/test_prompt_cache.py). llama.cpp's copies between KV streams are
+not always that exact (see `Scheduler._quiet`), so the cache is opt-in
+(`--prompt-cache`).
 
 This module only keeps the index (which tokens live in which slot, least
 recently used first out); the scheduler moves the cells.

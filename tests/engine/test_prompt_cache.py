@@ -40,18 +40,18 @@ def stream(root: str, body: dict) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def uncached(tmp_path_factory):
-    """A second engine that computes every prompt from its start."""
-    proc, root = start_engine(tmp_path_factory.mktemp("uncached"), "--no-prompt-cache")
+def cached(tmp_path_factory):
+    """A fresh engine started with --prompt-cache (the shared one computes every prompt in full)."""
+    proc, root = start_engine(tmp_path_factory.mktemp("cached"), "--prompt-cache")
     yield root
     proc.terminate()
     proc.wait(30)
 
 
 @pytest.fixture(scope="module")
-def bare(tmp_path_factory):
-    """An engine started with --no-primer --no-content-filter."""
-    proc, root = start_engine(tmp_path_factory.mktemp("bare"), "--no-primer", "--no-content-filter")
+def primed(tmp_path_factory):
+    """An engine started with --primer --no-content-filter."""
+    proc, root = start_engine(tmp_path_factory.mktemp("primed"), "--primer", "--no-content-filter")
     yield root
     proc.terminate()
     proc.wait(30)
@@ -69,7 +69,12 @@ def without_cache_count(body: dict) -> list:
 def test_primer_leads_the_prompt_and_never_reaches_content(engine_root):
     body = post(
         engine_root,
-        {"messages": ask("What is the capital of France?"), "temperature": 0, "max_tokens": 40},
+        {
+            "messages": ask("What is the capital of France?"),
+            "temperature": 0,
+            "max_tokens": 40,
+            "primer": True,
+        },
     )
     assert body["rendered_prompt"].startswith(primer_text())
     assert body["rendered_prompt"].endswith(
@@ -79,26 +84,32 @@ def test_primer_leads_the_prompt_and_never_reaches_content(engine_root):
     assert "User:" not in content and "Assistant:" not in content
 
 
-def test_the_request_extension_turns_the_primer_off(engine_root):
-    body = post(engine_root, {"messages": ask("Hi"), "max_tokens": 5, "primer": False})
+def test_the_primer_is_off_unless_asked_for(engine_root):
+    body = post(engine_root, {"messages": ask("Hi"), "max_tokens": 5})
     assert body["rendered_prompt"] == "System: You are a helpful assistant.\nUser: Hi\nAssistant:"
-    primed = post(engine_root, {"messages": ask("Hi"), "max_tokens": 5})
+    primed = post(engine_root, {"messages": ask("Hi"), "max_tokens": 5, "primer": True})
     # the primer's tokens are counted
     assert primed["usage"]["prompt_tokens"] > body["usage"]["prompt_tokens"] + 100
 
 
-def test_the_engine_flag_turns_the_primer_off(bare):
-    body = post(bare, {"messages": ask("Hi"), "max_tokens": 5})
+def test_the_engine_flag_turns_the_primer_on_and_the_request_off(primed):
+    body = post(primed, {"messages": ask("Hi"), "max_tokens": 5})
+    assert (
+        body["rendered_prompt"]
+        == primer_text() + "System: You are a helpful assistant.\nUser: Hi\nAssistant:"
+    )
+    body = post(primed, {"messages": ask("Hi"), "max_tokens": 5, "primer": False})
     assert body["rendered_prompt"] == "System: You are a helpful assistant.\nUser: Hi\nAssistant:"
 
 
 # ---------------------------------------------------------------- the prompt cache
 
 
-def test_a_shared_prefix_is_reused_and_counted(engine_root):
-    first = post(engine_root, {"messages": ask("Name a color."), "max_tokens": 3})
-    again = post(engine_root, {"messages": ask("Name a color."), "max_tokens": 3})
-    other = post(engine_root, {"messages": ask("Name an animal."), "max_tokens": 3})
+def test_a_shared_prefix_is_reused_and_counted(cached):
+    engine_root = cached
+    first = post(engine_root, {"messages": ask("Name a color."), "max_tokens": 3, "primer": True})
+    again = post(engine_root, {"messages": ask("Name a color."), "max_tokens": 3, "primer": True})
+    other = post(engine_root, {"messages": ask("Name an animal."), "max_tokens": 3, "primer": True})
     for body in (first, again, other):
         details = body["usage"]["prompt_tokens_details"]
         # the open turn is always read
@@ -114,9 +125,9 @@ def test_a_shared_prefix_is_reused_and_counted(engine_root):
     assert again["usage"]["prompt_tokens"] == first["usage"]["prompt_tokens"]
 
 
-def test_uncached_engine_reports_no_cached_tokens(uncached):
+def test_the_default_engine_reports_no_cached_tokens(engine_root):
     for _ in range(2):
-        body = post(uncached, {"messages": ask("Name a color."), "max_tokens": 3})
+        body = post(engine_root, {"messages": ask("Name a color."), "max_tokens": 3})
         assert body["usage"]["prompt_tokens_details"]["cached_tokens"] == 0
 
 
@@ -128,14 +139,16 @@ REQUESTS = [
         "max_tokens": 40,
         "logprobs": True,
         "top_logprobs": 3,
+        "primer": True,
     },
-    {"messages": ask("What is 2 + 2?"), "temperature": 0, "max_tokens": 20},
+    {"messages": ask("What is 2 + 2?"), "temperature": 0, "max_tokens": 20, "primer": True},
     {
         "messages": ask("Write a haiku about the sea."),
         "temperature": 1.2,
         "seed": 5,
         "n": 3,
         "max_tokens": 30,
+        "primer": True,
     },
     {
         "messages": [
@@ -148,33 +161,33 @@ REQUESTS = [
         "seed": 2,
         "max_tokens": 30,
         "logprobs": True,
+        "primer": True,
     },
     {
         "messages": ask("Name a fruit."),
         "temperature": 0.9,
         "seed": 3,
         "max_tokens": 20,
-        "primer": False,
     },
 ]
 
 
 @pytest.mark.parametrize(
-    "request_body", REQUESTS, ids=["story", "greedy", "n3", "multi-turn", "no-primer"]
+    "request_body", REQUESTS, ids=["story", "greedy", "n3", "multi-turn", "bare"]
 )
-def test_same_bytes_with_and_without_the_cache(engine_root, uncached, request_body):
-    warm = post(engine_root, request_body)  # fills the cache with this prompt's prefixes
-    cached = post(engine_root, request_body)
-    fresh = post(uncached, request_body)
-    assert cached["usage"]["prompt_tokens_details"]["cached_tokens"] > 0
+def test_same_bytes_with_and_without_the_cache(engine_root, cached, request_body):
+    warm = post(cached, request_body)  # fills the cache with this prompt's prefixes
+    reused = post(cached, request_body)
+    fresh = post(engine_root, request_body)
+    assert reused["usage"]["prompt_tokens_details"]["cached_tokens"] > 0
     assert fresh["usage"]["prompt_tokens_details"]["cached_tokens"] == 0
-    assert without_cache_count(cached) == without_cache_count(fresh) == without_cache_count(warm)
+    assert without_cache_count(reused) == without_cache_count(fresh) == without_cache_count(warm)
 
 
-def test_same_stream_with_and_without_the_cache(engine_root, uncached):
+def test_same_stream_with_and_without_the_cache(engine_root, cached):
     body = REQUESTS[0]
-    stream(engine_root, body)
-    a, b = stream(engine_root, body), stream(uncached, body)
+    stream(cached, body)
+    a, b = stream(cached, body), stream(engine_root, body)
     assert [without_cache_count(c) for c in a] == [without_cache_count(c) for c in b]
     assert a[-1]["usage"]["prompt_tokens_details"]["cached_tokens"] > 0
 
@@ -204,8 +217,8 @@ def test_no_content_starts_with_the_transcripts_space(engine_root):
         content = choice["message"]["content"]
         assert not content.startswith(" "), content
         entries = choice["logprobs"]["content"]
-        # logprobs spell the same text as the content, and agree with usage where every token shows
-        assert "".join(e["token"] for e in entries) == content
+        # logprobs spell the content (the last token may run on into the stop sequence)
+        assert "".join(e["token"] for e in entries).startswith(content)
         first = entries[0]
         assert not first["token"].startswith(" ")
         assert all(not alt["token"].startswith(" ") for alt in first["top_logprobs"])
@@ -284,7 +297,7 @@ def test_an_offensive_stream_ends_with_content_filter(engine_root):
     assert "idiot" not in text
 
 
-def test_the_engine_flag_turns_the_filter_off(bare):
-    body = forced(bare, "idiot")
+def test_the_engine_flag_turns_the_filter_off(primed):
+    body = forced(primed, "idiot")
     assert body["choices"][0]["finish_reason"] == "length"
     assert "idiot" in body["choices"][0]["message"]["content"]
