@@ -18,8 +18,9 @@ def primer_switch() -> dict[str, Any]:
     primer = extension("primer")
     if not st.toggle(primer.title, value=False, key=PRIMER_KEY, help=primer.summary):
         return {}
-    st.caption(
-        'Sends `"primer": true`: example exchanges go before your conversation. Compare the '
-        "answer with the switch off, and look at `rendered_prompt` under Response."
-    )
+    with st.container(key="playground_primer_note"):
+        st.caption(
+            'Sends `"primer": true`: example exchanges go before your conversation. Compare '
+            "the answer with the switch off, and look at What the model read under Response."
+        )
     return {"primer": True}

@@ -191,7 +191,8 @@ def result_view(
             st.caption(
                 "The embedded engine's extension `rendered_prompt`: the exact text the model "
                 "continued. A base model has no chat training, so the messages become a "
-                "transcript ending in an open Assistant turn."
+                "transcript ending in an open Assistant turn. With the few-shot primer on, its "
+                "example exchanges come first."
             )
             st.code(completion.rendered_prompt or "", language=None, wrap_lines=True)
 
