@@ -118,12 +118,12 @@ def extension(key: str) -> Extension:
 
 
 def extensions_matching(query: str) -> list[Extension]:
-    """The extensions whose name, field or text mention every word of `query` (all when empty)."""
+    """The extensions whose key, title or field name every word of `query` (all when empty).
+
+    Names only, as the catalog's search matches names first: "logit" must not
+    bring up every extension whose paragraph mentions logits.
+    """
     words = query.lower().split()
     return [
-        e
-        for e in EXTENSIONS
-        if all(
-            w in f"{e.key} {e.title} {e.field} {e.summary} {e.explanation}".lower() for w in words
-        )
+        e for e in EXTENSIONS if all(w in f"{e.key} {e.title} {e.field}".lower() for w in words)
     ]
