@@ -87,6 +87,8 @@ with left:
             request = build_request(model, message_list, collected.params)
         except ValidationError as exc:
             error = describe_validation_error(exc)
+    if request is not None:
+        request = active.prepare(request)  # as this server needs it: what is sent, shown
     st.session_state[REQUEST_KEY] = request.payload() if request is not None else None
     st.session_state[ERROR_KEY] = error
 
@@ -103,9 +105,19 @@ with left:
         if request is not None:
             sent = [name for name in request.payload() if name not in ("model", "messages")]
             st.caption(
-                f"Sends model, messages and {', '.join(sent)}."
-                if sent
-                else "Sends model and messages only."
+                (
+                    f"Sends model, messages and {', '.join(sent)}."
+                    if sent
+                    else "Sends model and messages only."
+                )
+                + (
+                    " max_tokens stands in for max_completion_tokens, which this server "
+                    "ignores (Test connection found it)."
+                    if active.capabilities is not None
+                    and active.capabilities.length_param == "max_tokens"
+                    and "max_tokens" in sent
+                    else ""
+                )
             )
     if error:
         st.error(escape_markdown(error), icon=":material/edit_note:")
@@ -136,7 +148,7 @@ if isinstance(record, RunRecord):
     st.subheader("Response", anchor=False)
     result_view(
         record,
-        endpoint=active.endpoint.label if active.endpoint else "the endpoint",
+        endpoint=active.endpoint.display_name if active.endpoint else "the endpoint",
         embedded=bool(active.endpoint and active.endpoint.embedded),
         show_text=False,
     )
