@@ -44,7 +44,7 @@ LENGTH_PARAMS = ("max_completion_tokens", "max_tokens")
 _PROMPT = [{"role": "user", "content": "Hello"}]
 _LIMIT = 2  # the completion limit the length probe asks for
 _RUNAWAY = 12  # content chunks after which a limit of _LIMIT is plainly ignored
-_ATTEMPTS = 3  # seeds to try before a probe gives up as "unknown"
+_ATTEMPTS = 5  # seeds to try before a probe gives up as "unknown"
 _PARALLEL_TOKENS = 24  # long enough that the two streams overlap
 
 
