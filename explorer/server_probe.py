@@ -107,8 +107,13 @@ class _Stream:
 
 
 def _read_stream(
-    client: ChatClient, payload: Mapping[str, Any], *, stop_after: int | None = None
+    client: ChatClient,
+    payload: Mapping[str, Any],
+    *,
+    stop_after: int | None = None,
+    on_text: threading.Event | None = None,
 ) -> _Stream:
+    """Read a probe stream; set `on_text` at its first content (the model is writing)."""
     seen = _Stream()
     try:
         with client.stream(dict(payload)) as stream:
@@ -118,6 +123,8 @@ def _read_stream(
                 for choice in chunk.choices:
                     if choice.delta.content:
                         seen.content_chunks += 1
+                        if on_text is not None:
+                            on_text.set()
                     if choice.finish_reason is not None:
                         seen.finish_reason = choice.finish_reason
                 if stop_after is not None and seen.content_chunks > stop_after:
@@ -251,26 +258,53 @@ def _probe_logprobs(client: ChatClient, model: str, param: str | None) -> Capabi
     )
 
 
+def _overlapping_pair(
+    client: ChatClient, model: str, param: str | None, seed: int
+) -> tuple[_Stream, _Stream, bool]:
+    """Start a stream, start a second once the first is writing; (first, second, overlapped)."""
+    first, second = _Stream(), _Stream()
+    writing = threading.Event()
+    payload = {**_base(model, seed), **_limit(param, _PARALLEL_TOKENS), "stream": True}
+
+    def run_first() -> None:
+        nonlocal first
+        first = _read_stream(client, payload, stop_after=_PARALLEL_TOKENS * 4, on_text=writing)
+        writing.set()  # ended (or failed) without text: let the second one go
+
+    thread = threading.Thread(target=run_first, daemon=True)
+    thread.start()
+    writing.wait(timeout=60)
+    overlapped = thread.is_alive()
+    second = _read_stream(client, {**payload, "seed": seed + 1}, stop_after=_PARALLEL_TOKENS * 4)
+    thread.join()
+    return first, second, overlapped
+
+
 def _probe_parallel(client: ChatClient, model: str, param: str | None) -> Capability:
-    results: list[_Stream] = [_Stream(), _Stream()]
-
-    def run(i: int) -> None:
-        payload = {**_base(model, 10 + i), **_limit(param, _PARALLEL_TOKENS), "stream": True}
-        results[i] = _read_stream(client, payload, stop_after=_PARALLEL_TOKENS * 4)
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    broken = [r for r in results if r.error or r.finish_reason is None]
-    if not broken:
-        return Capability(
-            "two streams at once", "yes", "both streams ended with a finish_reason",
-            "runs Compare's variants at the same time",
-        )  # fmt: skip
-    why = broken[0].error or "one stream ended without a finish_reason (cut by the other)"
-    return Capability("two streams at once", "no", why, "runs Compare's variants one after another")
+    """Whether a stream survives a second one starting while it writes."""
+    for seed in range(10, 10 + _ATTEMPTS):
+        first, second, overlapped = _overlapping_pair(client, model, param, seed)
+        broken = [r for r in (first, second) if r.error or r.finish_reason is None]
+        if broken:
+            why = broken[0].error or (
+                "the first stream ended without a finish_reason when the second one started"
+            )
+            return Capability(
+                "two streams at once", "no", why, "runs Compare's variants one after another"
+            )
+        if overlapped:
+            return Capability(
+                "two streams at once", "yes",
+                "a second stream started while the first wrote; both ended with a finish_reason",
+                "runs Compare's variants at the same time",
+            )  # fmt: skip
+        # The first stream ended before the second began: this seed tells nothing.
+    return Capability(
+        "two streams at once",
+        "unknown",
+        "the first stream always ended before a second one could start",
+        "runs Compare's variants at the same time",
+    )
 
 
 def probe_server(client: ChatClient, model: str) -> ServerCapabilities:
