@@ -124,7 +124,7 @@ def _probe(active: ActiveConnection) -> None:
 
 def _capabilities(capabilities: ServerCapabilities, endpoint: str) -> None:
     st.markdown(f"**What {escape_markdown(endpoint)} really does** (probed with tiny requests)")
-    marks = {"yes": "✅ honoured", "no": "❌ not honoured", "unknown": "❔ could not tell"}
+    marks = {"yes": "honoured", "no": "NOT honoured", "unknown": "could not tell"}
     with st.container(key="connection_capabilities"):
         st.table(
             [
@@ -254,7 +254,7 @@ if active.endpoint is not None:
     if isinstance(report, ConnectionReport) and report.base_url == active.endpoint.base_url:
         _report(report)
         if active.capabilities is not None:
-            _capabilities(active.capabilities, active.endpoint.label)
+            _capabilities(active.capabilities, active.endpoint.display_name)
         elif st.session_state.get(PROBE_ERROR_KEY):
             st.warning(
                 "Could not finish probing what the server does: "

@@ -60,11 +60,11 @@ def connect_and_probe(page: Page, app: AppServer, base_url: str) -> None:
         row.locator("th, td").first.inner_text(): row.inner_text()
         for row in table.locator("tbody tr").all()
     }
-    assert "not honoured" in rows["max_completion_tokens"], rows
+    assert "NOT honoured" in rows["max_completion_tokens"], rows
     assert "sends max_tokens instead" in rows["max_completion_tokens"], rows
-    assert "not honoured" in rows["n"], rows
-    assert "not honoured" in rows["stream_options.include_usage"], rows
-    assert "honoured" in rows["logprobs"] and "not" not in rows["logprobs"], rows
+    assert "NOT honoured" in rows["n"], rows
+    assert "NOT honoured" in rows["stream_options.include_usage"], rows
+    assert "honoured" in rows["logprobs"] and "NOT" not in rows["logprobs"], rows
     assert "one after another" in rows["two streams at once"], rows
     no_error(page, app)
     screenshot(page, "peer-capabilities")
