@@ -316,8 +316,8 @@ def _send_caption(count: int, active: ActiveConnection) -> str:
     where = active.endpoint.display_name
     if not active.health.ok:
         return (
-            f"Cannot send yet: {where} does not answer ({active.health.headline}). Start it, "
-            "or pick another endpoint on the Connection page."
+            f"Cannot send yet: {where} does not answer ({active.health.headline.rstrip('.')}). "
+            "Start it, or pick another endpoint on the Connection page."
         )
     if not active.model:
         return (
