@@ -37,7 +37,7 @@ from explorer.connection import EMBEDDED, PROFILE_LABELS
 from explorer.faults import Failure
 from explorer.server_notes import Answer, answer_notes, usage_note
 from explorer.share import comparison_query
-from ui import controls, messages
+from ui import controls, messages, presenter
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.markdown import code_span, escape_markdown
@@ -381,6 +381,7 @@ def _run(active: ActiveConnection, comparison: Comparison, area: Any) -> list[Va
                 slots.append(st.empty())
                 with slots[i].container():
                     draw_texts({}, waiting=True)
+        presenter.scroll_here("compare_output")
     drawn = [0.0] * len(requests)
     client = active.client()
     embedded = active.endpoint is not None and active.endpoint.embedded
@@ -443,13 +444,13 @@ def _show(
     rows = compare_rows(results, [VARIANT_NAMES[r.index] for r in results])
     if rows:
         with st.container(key="compare_chart_box"):
-            st.altair_chart(compare_chart(rows), key="compare_chart", theme=None)
+            st.altair_chart(presenter.chart(compare_chart(rows)), key="compare_chart", theme=None)
     usage = labelled_usage_rows([(VARIANT_NAMES[r.index], r.usage) for r in results])
     if usage:
         st.caption(
             "Token usage per variant: prompt tokens read, completion tokens written (every choice)."
         )
-        st.altair_chart(usage_chart(usage), key="compare_usage_chart", theme=None)
+        st.altair_chart(presenter.chart(usage_chart(usage)), key="compare_usage_chart", theme=None)
     _results_table(results, labels)
 
 
@@ -579,6 +580,7 @@ with st.container(horizontal=True, vertical_alignment="center", key="compare_run
 
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
+    presenter.scroll_after_run("compare_output")  # a projector shows little: bring it up
     results = _run(active, comparison, output)
     run_id = save_run(
         "compare",

@@ -15,6 +15,7 @@ from explorer.connection import EMBEDDED
 from explorer.errors import APIError
 from explorer.params import help_text, param
 from explorer.server_notes import Answer, answer_notes
+from ui import presenter
 from ui.logprobs import show_logprobs
 from ui.markdown import escape_markdown
 from ui.run import RetryReport, draw_texts, show_failure
@@ -82,6 +83,7 @@ clicked = st.button(
 )
 retry_slot = st.empty()  # on every run, so what follows keeps its place
 if clicked and request is not None and active.endpoint is not None:
+    presenter.scroll_after_run("logprobs_answer")  # a projector shows little: bring it up
     client = active.client()
     report = RetryReport(client, retry_slot, embedded=active.endpoint.embedded)
     try:
@@ -101,8 +103,10 @@ if clicked and request is not None and active.endpoint is not None:
 result = st.session_state.get(RESULT_KEY)
 if result is not None:
     completion, profile, server = result
-    st.subheader("The answer", anchor=False)
-    draw_texts({c.index: c.message.content or "" for c in completion.choices})
+    with st.container(key="logprobs_answer"):
+        st.subheader("The answer", anchor=False)
+        draw_texts({c.index: c.message.content or "" for c in completion.choices})
+    presenter.scroll_here("logprobs_answer")
     embedded = profile == EMBEDDED
     for note in answer_notes({}, Answer.of(completion), endpoint=server, embedded=embedded):
         st.info(escape_markdown(note), icon=":material/dns:")

@@ -128,6 +128,8 @@ settle_interrupted(record)
 if clicked and request is not None and active.endpoint is not None:
     record = RunRecord(request, active.endpoint.base_url, streamed=request.stream is True)
     st.session_state[RESULT_KEY] = record
+    presenter.scroll_after_run("playground_output")  # a projector shows little: bring it up
+    presenter.scroll_here("playground_output")
     if record.streamed:
         stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
     with output:

@@ -22,6 +22,7 @@ from explorer.charts import usage_chart, usage_rows
 from explorer.codegen import KEY_ENV, snippets
 from explorer.server_notes import Answer, answer_notes, usage_note
 
+from . import presenter
 from .logprobs import show_logprobs
 from .markdown import code_span, escape_markdown
 from .run import RunRecord, draw_texts, show_failure
@@ -117,7 +118,7 @@ def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
     if rows:  # without usage the sentence above says why
         with st.container(key="usage_chart"):
             # theme=None keeps the chart's own large, projector-sized type.
-            st.altair_chart(usage_chart(rows), theme=None)
+            st.altair_chart(presenter.chart(usage_chart(rows)), theme=None)
         st.caption(note)
     gap = unreturned_tokens_note(completion, endpoint, embedded=embedded)
     if gap:

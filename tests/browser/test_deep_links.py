@@ -38,4 +38,6 @@ def test_a_sweep_link_opened_on_compare_says_so(app, page: Page, engine_handle) 
         "open it on the Sweep page. This page shows its default settings instead."
     )
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator(".st-key-compare_base_summary")).to_contain_text("messages")
+    wait_for_app(page)
     screenshot(page, "link-sweep-on-compare", full_page=False)
