@@ -10,8 +10,13 @@ from .conftest import wait_for_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize(("path", "title"), [("compare", "Compare"), ("logprobs", "Logprobs"), ("reference", "Reference")])
-def test_first_request_to_a_page_runs_through_the_entry_point(start_app, page: Page, engine_handle, path, title):
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("compare", "Compare"), ("logprobs", "Logprobs"), ("reference", "Reference")],
+)
+def test_first_request_to_a_page_runs_through_the_entry_point(
+    start_app, page: Page, engine_handle, path, title
+):
     app = start_app(name=f"deep-{path}")  # a new server: nothing has opened its root yet
     page.goto(f"{app.url}/{path}")
     wait_for_app(page)
