@@ -223,7 +223,7 @@ def _user(text: str) -> list[dict[str, str]]:
 # makes visible. The embedded engine renders them as "User: ...\nAssistant:"; the
 # remarks in `what_to_look_for` were checked against it.
 _STORY = _user("Once upon a time")
-_CAPITAL = _user("Which city is the capital of France?")  # greedy answer: " Paris"
+_CAPITAL = _user("Which city is the capital of France?")  # greedy answer: "Paris"
 _CAPITAL_LONG = _user("What is the capital of France?")  # " The capital of France is Paris."
 _LA = _user("la la la la la la la la")  # a loop the model keeps going at temperature 0
 
@@ -544,9 +544,7 @@ _PARAM_LIST: list[Param] = [
         minimum=-2,
         maximum=2,
         step=0.1,
-        summary=(
-            "Lowers a token's logit by this much for every time it was already sampled."
-        ),
+        summary=("Lowers a token's logit by this much for every time it was already sampled."),
         explanation=(
             "Before sampling, each token's logit drops by `c[j] * frequency_penalty`, where "
             "`c[j]` is how many times token j was sampled prior to the current position "
@@ -1104,9 +1102,7 @@ _PARAM_LIST: list[Param] = [
             "Function tools: the reply is constrained to valid calls. Custom tools are a 400 "
             "naming tools."
         ),
-        summary=(
-            "Your own functions (or custom tools) that the model may ask your code to call."
-        ),
+        summary=("Your own functions (or custom tools) that the model may ask your code to call."),
         explanation=(
             'A list of function tools you define: `{"type": "function", "function": {"name", '
             '"description", "parameters", "strict"}}`, where `parameters` is a JSON Schema and '
@@ -1285,7 +1281,7 @@ _PARAM_LIST: list[Param] = [
                 "complete (`finish_reason` `stop`). The embedded engine answers 400 naming "
                 "`verbosity`."
             ),
-            base={"messages": _CAPITAL_LONG},
+            base={"messages": _CAPITAL_LONG, "max_completion_tokens": 60},
             variants=({"verbosity": "low"}, {"verbosity": "high"}),
         ),
     ),
@@ -1293,7 +1289,7 @@ _PARAM_LIST: list[Param] = [
         name="prediction",
         type="object or null",
         control="prediction",
-        example={"type": "content", "content": " The capital of France is Paris."},
+        example={"type": "content", "content": "The capital of France is Paris."},
         applies_to="models with predicted outputs (e.g. GPT-4o, GPT-4.1 families)",
         engine_note=(
             "Checked token by token against what the model samples; accepted and rejected "
@@ -1350,7 +1346,7 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Text, or text and speech",
             what_to_look_for=(
-                'On an audio model the second variant returns `message.audio` with a '
+                "On an audio model the second variant returns `message.audio` with a "
                 "transcript. The embedded engine writes text only: it answers 400 naming "
                 "`modalities`."
             ),
@@ -1450,9 +1446,10 @@ _PARAM_LIST: list[Param] = [
         type="boolean",
         control="toggle",
         default=False,
-        engine="ignored",
+        engine="echoed",
         engine_note=(
-            "Accepted and ignored: nothing is kept, and there is no GET /v1/chat/completions."
+            "Accepted; with store true the response echoes metadata. Nothing is kept, and there "
+            "is no GET /v1/chat/completions."
         ),
         summary="Keep this completion on OpenAI's side for evals, distillation and the dashboard.",
         explanation=(
@@ -1465,8 +1462,8 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Stored, with metadata",
             what_to_look_for=(
-                "The answers are identical, and neither response carries the metadata: it "
-                "labels the stored copy (listed with GET /v1/chat/completions), not the answer."
+                "The answers are identical. With store true the response carries the metadata "
+                "you sent; without it the metadata is ignored."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 20, "metadata": {"lesson": "3"}},
             variants=({"store": False}, {"store": True}),
@@ -1479,8 +1476,8 @@ _PARAM_LIST: list[Param] = [
         example={"lesson": "3", "student": "a099db2e"},
         maximum=16,
         unit="pairs",
-        engine="ignored",
-        engine_note="Accepted and ignored: the engine stores nothing to label.",
+        engine="echoed",
+        engine_note="Echoed in the response when store is true; ignored otherwise.",
         summary=(
             "Up to 16 string key-value pairs attached to a stored completion, for filtering later."
         ),
@@ -1488,14 +1485,14 @@ _PARAM_LIST: list[Param] = [
             "Your own labels for a stored completion: at most 16 pairs, keys up to 64 "
             "characters, values strings of up to 512 characters. They are for you (filtering "
             "stored completions, the dashboard); the model never sees them. They matter with "
-            "`store: true`, and they are not in the response: they label the stored copy. "
-            "The embedded engine stores nothing and ignores them."
+            "`store: true`; the embedded engine ignores them otherwise, and echoes them in the "
+            "response's `metadata` when stored."
         ),
         demo=Demo(
-            title="Labels for the stored copy, not the answer",
+            title="Labels travel with a stored completion",
             what_to_look_for=(
-                "The answers are identical with or without store: metadata labels the copy "
-                "OpenAI keeps, never the response you get."
+                "Without store the metadata is accepted and ignored; with store true the "
+                "response carries it back."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 20},
             variants=(
@@ -1640,7 +1637,7 @@ _PARAM_LIST: list[Param] = [
         demo=Demo(
             title="Forcing a function, the old way",
             what_to_look_for=(
-                'A tool-capable model called the old way answers with `message.function_call` '
+                "A tool-capable model called the old way answers with `message.function_call` "
                 "instead of `tool_calls`. The embedded engine answers 400 naming `functions`."
             ),
             base={
@@ -1833,7 +1830,7 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
         "choices[].message.audio",
         "object or null",
         (
-            'The spoken answer when `modalities` includes audio: `id`, `data` (base64 audio in '
+            "The spoken answer when `modalities` includes audio: `id`, `data` (base64 audio in "
             "the requested format), `transcript` and `expires_at` (Unix seconds; until then "
             "an assistant message can refer to it by id)."
         ),
@@ -2216,7 +2213,7 @@ def _json_value(value: Any) -> str:
 
 
 def deprecation_note(p: Param) -> str:
-    """"deprecated: use X" (or "deprecated, no replacement named"); "" when current.
+    """ "deprecated: use X" (or "deprecated, no replacement named"); "" when current.
 
     The one wording of a deprecation: the Playground's badge, the Reference's
     table and expander labels, and help texts all show it.
@@ -2229,7 +2226,7 @@ def deprecation_note(p: Param) -> str:
 
 
 def field_deprecation_note(f: ResponseField) -> str:
-    """"deprecated" for a response field the spec marks so; "" otherwise."""
+    """ "deprecated" for a response field the spec marks so; "" otherwise."""
     return "deprecated" if f.deprecated else ""
 
 

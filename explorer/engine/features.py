@@ -4,11 +4,10 @@ For a feature Gemma 3 270M lacks (reasoning, audio output, web search,
 moderated completions, custom tools), the engine answers as OpenAI answers a
 model without it: a 400 that names the parameter (`refuse_missing_features`).
 Parameters OpenAI accepts without effect here are accepted and ignored
-(safety_identifier, prompt_cache_options, include_obfuscation, store,
-metadata ...). Only `service_tier` is reported back (`response_extras`),
-always "default" (the one tier there is). Nothing is stored: OpenAI's create
-response has no `metadata` field, so echoing it would teach one that does not
-exist. The catalog's `engine`
+(safety_identifier, prompt_cache_options, include_obfuscation ...); two are
+reported back (`response_extras`): `service_tier`, always "default" (the one
+tier there is), and `metadata` when `store` is true (the SDK's ChatCompletion
+carries it; nothing is kept, though). The catalog's `engine`
 and `engine_note` say the same to learners (`explorer/params.py`).
 
 Predicted outputs are real (`prediction_counts`): the draft is tokenized and
@@ -92,11 +91,13 @@ def refuse_missing_features(request: ChatCompletionRequest, model_id: str) -> No
         )
 
 
-def response_extras(request: ChatCompletionRequest) -> dict[str, Any]:
-    """Fields the response reports back: the tier that served it."""
+def response_extras(request: ChatCompletionRequest, *, chunk: bool = False) -> dict[str, Any]:
+    """Fields the response reports back: the tier that served it, stored metadata."""
     extras: dict[str, Any] = {}
     if request.service_tier is not None:  # the spec: reported when the request set it
         extras["service_tier"] = "default"
+    if not chunk and request.store and request.metadata is not None:
+        extras["metadata"] = dict(request.metadata)
     return extras
 
 

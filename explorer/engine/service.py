@@ -219,7 +219,7 @@ class Engine:
             "created": int(time.time()),
             "model": self.model_id,
             "system_fingerprint": self.system_fingerprint,
-            **response_extras(request),
+            **response_extras(request, chunk=obj.endswith("chunk")),
         }
 
     def _predicted(self, prepared: Prepared, generated: list[list[int]]) -> tuple[int, int] | None:

@@ -2,7 +2,7 @@
 
 A feature the model lacks is a 400 naming the parameter (as OpenAI answers a
 model without it); what OpenAI ignores is accepted without changing a byte;
-service_tier is reported back; store and metadata change nothing; a prediction is counted
+service_tier and stored metadata are reported back; a prediction is counted
 honestly and never changes the answer; prompt_cache_key keeps a prefix cached.
 """
 
@@ -54,16 +54,27 @@ def _sse(response: httpx.Response) -> list[dict]:
         ),
         ({"audio": {"voice": "alloy", "format": "wav"}}, "audio", "unsupported_parameter"),
         ({"web_search_options": {}}, "web_search_options", "unsupported_parameter"),
-        ({"moderation": {"model": "omni-moderation-latest"}}, "moderation", "unsupported_parameter"),
+        (
+            {"moderation": {"model": "omni-moderation-latest"}},
+            "moderation",
+            "unsupported_parameter",
+        ),
         ({"functions": [WEATHER]}, "functions", "unsupported_parameter"),
         ({"functions": [WEATHER], "function_call": "auto"}, "functions", "unsupported_parameter"),
-        ({"tools": [{"type": "custom", "custom": {"name": "sql"}}]}, "tools", "unsupported_parameter"),
+        (
+            {"tools": [{"type": "custom", "custom": {"name": "sql"}}]},
+            "tools",
+            "unsupported_parameter",
+        ),
         (
             {
                 "tools": [{"type": "function", "function": WEATHER}],
                 "tool_choice": {
                     "type": "allowed_tools",
-                    "allowed_tools": {"mode": "auto", "tools": [{"type": "function", "function": {"name": "get_weather"}}]},
+                    "allowed_tools": {
+                        "mode": "auto",
+                        "tools": [{"type": "function", "function": {"name": "get_weather"}}],
+                    },
                 },
             },
             "tool_choice",
@@ -94,8 +105,7 @@ def test_a_missing_feature_is_a_400_naming_the_parameter(chat, extra, param, cod
         {"modalities": ["text"]},
         {"store": False},
         {"store": True},
-        {"metadata": {"lesson": "3"}},
-        {"store": True, "metadata": {"lesson": "3", "student": "a099db2e"}},
+        {"metadata": {"lesson": "3"}},  # without store: ignored
         {"prompt_cache_key": "lesson-3"},
         {"service_tier": "flex"},
     ],
@@ -121,6 +131,16 @@ def test_service_tier_is_left_out_when_not_asked_for(chat) -> None:
     assert "service_tier" not in chat(BASE).json()
 
 
+def test_stored_completions_echo_their_metadata(chat) -> None:
+    metadata = {"lesson": "3", "student": "a099db2e"}
+    stored = chat({**BASE, "store": True, "metadata": metadata}).json()
+    assert stored["metadata"] == metadata
+    assert "metadata" not in chat({**BASE, "store": True}).json()
+    assert "metadata" not in chat({**BASE, "store": False, "metadata": metadata}).json()
+    streamed = _sse(chat({**BASE, "store": True, "metadata": metadata, "stream": True}))
+    assert all("metadata" not in c for c in streamed)  # ChatCompletionChunk has no metadata
+
+
 def test_include_obfuscation_false_is_accepted_and_no_chunk_is_padded(chat) -> None:
     for options in ({"include_usage": True}, {"include_usage": True, "include_obfuscation": False}):
         chunks = _sse(chat({**BASE, "stream": True, "stream_options": options}))
@@ -138,11 +158,17 @@ def _predicted(body: dict) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_prediction_never_changes_the_answer_and_is_counted_whole(chat, engine_root, seed) -> None:
+def test_a_prediction_never_changes_the_answer_and_is_counted_whole(
+    chat, engine_root, seed
+) -> None:
     request = {**BASE, "seed": seed, "max_tokens": 16}
     plain = chat(request).json()
     text = plain["choices"][0]["message"]["content"]
-    drafts = [text, "Bananas are yellow and zebras are not purple.", text[: len(text) // 2] + " and more"]
+    drafts = [
+        text,
+        "Bananas are yellow and zebras are not purple.",
+        text[: len(text) // 2] + " and more",
+    ]
     for draft in drafts:
         predicted = chat({**request, "prediction": {"type": "content", "content": draft}})
         assert _answer(predicted) == _answer(chat(request))  # the same bytes
@@ -158,9 +184,13 @@ def test_a_good_draft_is_accepted_and_a_wrong_one_rejected(chat) -> None:
     for seed in range(8):
         request = {**BASE, "seed": seed, "max_tokens": 16}
         text = chat(request).json()["choices"][0]["message"]["content"]
-        a_good, r_good = _predicted(chat({**request, "prediction": {"type": "content", "content": text}}).json())
+        a_good, r_good = _predicted(
+            chat({**request, "prediction": {"type": "content", "content": text}}).json()
+        )
         a_wrong, r_wrong = _predicted(
-            chat({**request, "prediction": {"type": "content", "content": "zebra quantum xylophone"}}).json()
+            chat(
+                {**request, "prediction": {"type": "content", "content": "zebra quantum xylophone"}}
+            ).json()
         )
         good += a_good > r_good
         wrong += r_wrong > a_wrong
@@ -168,7 +198,11 @@ def test_a_good_draft_is_accepted_and_a_wrong_one_rejected(chat) -> None:
 
 
 def test_streamed_and_plain_predictions_count_alike(chat) -> None:
-    request = {**BASE, "n": 2, "prediction": {"type": "content", "content": " There was a little girl who"}}
+    request = {
+        **BASE,
+        "n": 2,
+        "prediction": {"type": "content", "content": " There was a little girl who"},
+    }
     plain = chat(request).json()
     chunks = _sse(chat({**request, "stream": True, "stream_options": {"include_usage": True}}))
     assert _predicted(chunks[-1]) == _predicted(plain)
@@ -186,7 +220,9 @@ def _cached(chat, messages: list[dict], key: str | None) -> int:
 
 
 def _unique(label: str) -> list[dict]:
-    return [{"role": "user", "content": f"{label} {uuid.uuid4().hex} tells a long story about rivers."}]
+    return [
+        {"role": "user", "content": f"{label} {uuid.uuid4().hex} tells a long story about rivers."}
+    ]
 
 
 @pytest.mark.parametrize("key", [None, "lesson-3"], ids=["without a key", "with a key"])
