@@ -14,7 +14,10 @@ import uuid
 import httpx
 import pytest
 
+from explorer.engine.__main__ import PROMPT_CACHE_SLOTS
 from explorer.params import PARAMS
+
+from .conftest import start_engine
 
 pytestmark = pytest.mark.engine
 
@@ -225,11 +228,27 @@ def _unique(label: str) -> list[dict]:
     ]
 
 
+@pytest.fixture(scope="module")
+def cached_chat(tmp_path_factory, model_id):
+    """`chat` on an engine started with --prompt-cache (the shared one caches nothing)."""
+    proc, root = start_engine(tmp_path_factory.mktemp("cache-key"), "--prompt-cache")
+
+    def post(body: dict) -> httpx.Response:
+        return httpx.post(
+            f"{root}/v1/chat/completions", json={"model": model_id, **body}, timeout=120
+        )
+
+    yield post
+    proc.terminate()
+    proc.wait(30)
+
+
 @pytest.mark.parametrize("key", [None, "lesson-3"], ids=["without a key", "with a key"])
-def test_prompt_cache_key_keeps_a_prefix_through_other_traffic(chat, key) -> None:
+def test_prompt_cache_key_keeps_a_prefix_through_other_traffic(cached_chat, key) -> None:
+    chat = cached_chat
     shared = _unique("shared")
     _cached(chat, shared, key)  # kept in the prompt cache
-    for i in range(6):  # other learners' prompts: more than the cache has slots
+    for i in range(PROMPT_CACHE_SLOTS + 2):  # other learners' prompts: more than there are slots
         _cached(chat, _unique(f"other {i}"), None)
     fresh = _cached(chat, _unique("fresh"), None)  # a first visit: the primer at most
     again = _cached(chat, shared, key)
