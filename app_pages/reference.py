@@ -15,6 +15,9 @@ from explorer.compare import Comparison, SpecError
 from explorer.extensions import extensions_matching
 from explorer.share import comparison_query
 
+# The overview table's columns.
+_OVERVIEW = ("name", "deprecated", "type", "range", "default", "embedded engine")
+
 # Parameters whose explanation is best read next to the penalty formula.
 _PENALTIES = ("frequency_penalty", "presence_penalty")
 
@@ -120,7 +123,10 @@ if not found_params and not found_fields and not found_extensions:
 
 if found_params:
     st.header("Parameters")
-    st.dataframe(pd.DataFrame(catalog.reference_rows(found_params)), hide_index=True)
+    # A static table: its cells wrap, so nothing is cut on a 1280-pixel projector.
+    # What a parameter requires and the models it applies to are in its expander.
+    overview = pd.DataFrame(catalog.reference_rows(found_params))[list(_OVERVIEW)]
+    st.table(overview.style.hide(axis="index"))
     for p in found_params:
         label = p.name + (f" ({catalog.deprecation_note(p)})" if p.deprecated else "")
         with st.expander(label, key=f"reference_param_{p.name}"):

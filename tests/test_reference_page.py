@@ -60,7 +60,8 @@ def test_every_response_field_has_an_expander(app: AppTest) -> None:
 
 
 def test_overview_tables_list_everything(app: AppTest) -> None:
-    params_table, fields_table = app.dataframe
+    (params_table,) = app.table  # static, so its cells wrap on a projector
+    (fields_table,) = app.dataframe
     assert list(params_table.value["name"]) == list(PARAMS)
     assert list(fields_table.value["path"]) == [f.path for f in RESPONSE_FIELDS]
     temperature = params_table.value.set_index("name").loc["temperature"]
@@ -93,7 +94,7 @@ def test_search_filters_by_name(app: AppTest) -> None:
     assert not at.exception
     assert _labels(at) == ["logit_bias"]
     assert "temperature" not in " ".join(_labels(at))
-    assert list(at.dataframe[0].value["name"]) == ["logit_bias"]
+    assert list(at.table[0].value["name"]) == ["logit_bias"]
 
 
 def test_search_falls_back_to_descriptions(app: AppTest) -> None:
