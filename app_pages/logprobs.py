@@ -12,13 +12,12 @@ from pydantic import ValidationError
 
 from explorer.api import ChatCompletionRequest
 from explorer.connection import EMBEDDED
-from explorer.errors import APIError
 from explorer.params import help_text, param
 from explorer.server_notes import Answer, answer_notes
 from ui import presenter
 from ui.logprobs import show_logprobs
 from ui.markdown import escape_markdown
-from ui.run import RetryReport, draw_texts, show_failure
+from ui.run import draw_texts, run_whole
 from ui.sidebar import connection_sidebar
 
 # (ChatCompletion, profile and name of the endpoint that answered)
@@ -84,21 +83,21 @@ clicked = st.button(
 retry_slot = st.empty()  # on every run, so what follows keeps its place
 if clicked and request is not None and active.endpoint is not None:
     presenter.scroll_after_run("logprobs_answer")  # a projector shows little: bring it up
-    client = active.client()
-    report = RetryReport(client, retry_slot, embedded=active.endpoint.embedded)
-    try:
-        with st.spinner("Waiting for the answer...", show_time=True):
-            completion = client.create(request, on_retry=report)
-    except APIError as exc:
+    run = run_whole(
+        active.client(),
+        request,
+        retry_slot,
+        embedded=active.endpoint.embedded,
+        spinner="Waiting for the answer...",
+    )
+    if run.completion is None:
         st.session_state.pop(RESULT_KEY, None)
-        show_failure(report.failure(exc))
     else:
         st.session_state[RESULT_KEY] = (
-            completion,
+            run.completion,
             active.endpoint.profile,
             active.endpoint.display_name,
         )
-    retry_slot.empty()
 
 result = st.session_state.get(RESULT_KEY)
 if result is not None:

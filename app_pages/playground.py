@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from explorer.connection import OPENAI
 from explorer.params import help_text
+from explorer.runner import RequestRun, settle_interrupted
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
@@ -19,12 +20,12 @@ from ui.extensions import primer_switch
 from ui.form import build_request, describe_validation_error, message_dicts
 from ui.markdown import escape_markdown
 from ui.response import code_view, result_view
-from ui.run import RunRecord, draw_texts, execute, settle_interrupted
+from ui.run import draw_texts, execute
 from ui.sidebar import connection_sidebar
 
 REQUEST_KEY = "playground_request"  # the payload that Run would send, or None
 ERROR_KEY = "playground_request_error"  # why there is none ("" when valid)
-RESULT_KEY = "playground_result"  # the last RunRecord
+RESULT_KEY = "playground_result"  # the last RequestRun
 TOKENIZE_CACHE_KEY = "playground_tokenize_cache"
 
 
@@ -128,17 +129,17 @@ with left:
 record = st.session_state.get(RESULT_KEY)
 settle_interrupted(record)
 if clicked and request is not None and active.endpoint is not None:
-    record = RunRecord(request, active.endpoint.base_url, streamed=request.stream is True)
+    record = RequestRun(request, active.endpoint.base_url, streamed=request.stream is True)
     st.session_state[RESULT_KEY] = record
     presenter.scroll_after_run("playground_output")  # a projector shows little: bring it up
     presenter.scroll_here("playground_output")
     if record.streamed:
         stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
     with output:
-        execute(active.client(), request, record, st.empty(), embedded=active.endpoint.embedded)
+        execute(active.client(), record, st.empty(), embedded=active.endpoint.embedded)
     stop_slot.empty()
 
-if isinstance(record, RunRecord) and record.completion is not None:
+if isinstance(record, RequestRun) and record.completion is not None:
     with output:
         if not tool_calls.calls_only(record):  # an answer of tool calls only has no text
             draw_texts(record.texts())
@@ -148,7 +149,7 @@ if request is not None and active.endpoint is not None:
     with st.expander("View code: this request in Python, httpx and curl", key="playground_code"):
         code_view(request, active.endpoint.base_url, needs_key=active.endpoint.needs_key)
 
-if isinstance(record, RunRecord):
+if isinstance(record, RequestRun):
     st.subheader("Response", anchor=False)
     result_view(
         record,

@@ -14,10 +14,9 @@ import streamlit as st
 
 from explorer import sampling_lab as lab
 from explorer.connection import EMBEDDED, OPENAI
-from explorer.errors import APIError
 from ui.logprobs import lab_controls, show_check, show_pipeline
 from ui.markdown import escape_markdown
-from ui.run import RetryReport, show_failure
+from ui.run import run_whole
 from ui.sidebar import connection_sidebar
 
 SOURCE_KEY = "lab_source"  # the fetched distribution and how it was fetched
@@ -57,29 +56,28 @@ fetch = st.button(
 # Drawn on every run, so the widgets below keep their place when a fetch adds a notice.
 retry_slot = st.empty()
 if fetch and active.endpoint is not None:
-    client = active.client()
-    report = RetryReport(client, retry_slot, embedded=embedded)
-    try:
-        with st.spinner("Asking the model once...", show_time=True):
-            completion = client.create(
-                lab.fetch_request(active.model, messages, explain=embedded), on_retry=report
-            )
-        retry_slot.empty()
-        distribution = lab.from_completion(completion)
-    except APIError as exc:
-        show_failure(report.failure(exc))
-    except lab.LabInputError as exc:
-        st.error(f"**No distribution.** {escape_markdown(str(exc))}", icon=":material/error:")
-    else:
-        st.session_state[SOURCE_KEY] = {
-            "distribution": distribution,
-            "messages": messages,
-            "model": active.model,
-            "profile": active.endpoint.profile,
-            "base_url": active.endpoint.base_url,
-            "prompt": completion.rendered_prompt,
-        }
-        st.session_state.pop(DRAWS_KEY, None)
+    run = run_whole(
+        active.client(),
+        lab.fetch_request(active.model, messages, explain=embedded),
+        retry_slot,
+        embedded=embedded,
+        spinner="Asking the model once...",
+    )
+    if run.completion is not None:
+        try:
+            distribution = lab.from_completion(run.completion)
+        except lab.LabInputError as exc:
+            st.error(f"**No distribution.** {escape_markdown(str(exc))}", icon=":material/error:")
+        else:
+            st.session_state[SOURCE_KEY] = {
+                "distribution": distribution,
+                "messages": messages,
+                "model": active.model,
+                "profile": active.endpoint.profile,
+                "base_url": active.endpoint.base_url,
+                "prompt": run.completion.rendered_prompt,
+            }
+            st.session_state.pop(DRAWS_KEY, None)
 
 source = st.session_state.get(SOURCE_KEY)
 if source is None:
@@ -165,24 +163,21 @@ if draw and same_endpoint:
     client = active.client()
     drawn: list[tuple[str | None, int | None]] = []
     progress = st.progress(0.0, text="Drawing...")
-    draw_report = RetryReport(client, draw_retry_slot, embedded=embedded)
-    try:
-        for k, (seed, n) in enumerate(plan):
-            request = lab.draw_request(
-                source["model"],
-                source["messages"],
-                distribution,
-                checked,
-                seed=seed,
-                n=n,
-                explain=distribution.source == "explain" and source["profile"] == EMBEDDED,
-            )
-            completion = client.create(request, on_retry=draw_report)
-            draw_retry_slot.empty()
-            drawn += [lab.drawn_token(choice) for choice in completion.choices]
-            progress.progress((k + 1) / len(plan), text=f"{len(drawn)} of {total} draws")
-    except APIError as exc:
-        show_failure(draw_report.failure(exc))
+    for k, (seed, n) in enumerate(plan):
+        request = lab.draw_request(
+            source["model"],
+            source["messages"],
+            distribution,
+            checked,
+            seed=seed,
+            n=n,
+            explain=distribution.source == "explain" and source["profile"] == EMBEDDED,
+        )
+        run = run_whole(client, request, draw_retry_slot, embedded=embedded)
+        if run.completion is None:
+            break
+        drawn += [lab.drawn_token(choice) for choice in run.completion.choices]
+        progress.progress((k + 1) / len(plan), text=f"{len(drawn)} of {total} draws")
     else:
         st.session_state[DRAWS_KEY] = {
             "settings": checked,

@@ -13,9 +13,9 @@ variant's whole request with `ChatCompletionRequest` (strict types, the
 catalog's ranges), and enforces the app's bounds (`LIMITS`): a classroom server
 must not be asked for 4 x 128 choices of 100,000 tokens by a link.
 
-How variants run at the same time: one worker thread per variant makes the
-HTTP request (streamed unless the variant sets `stream: false`) and puts events
-on a queue; `stream_variants` yields them in the caller's thread. The workers
+How variants run at the same time: one worker thread per variant runs its
+request through the app's one runner, `explorer.runner.run_request` (streamed
+unless the variant sets `stream: false`), and puts events on a queue; `stream_variants` yields them in the caller's thread. The workers
 never touch Streamlit, so the page can draw each delta from its own script
 thread, and the benchmark drives exactly the same code without a page.
 (Streamlit 1.67's `@st.fragment(parallel=True)` would also stream side by side,
@@ -42,10 +42,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .annotate import accumulate
 from .api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, dependency_param
 from .client import ChatClient
-from .errors import APIError, ExplorerError
-from .faults import explain_failure, retry_notice
 from .metrics import mean, mean_logprob, perplexity, repetition
 from .params import PARAMS, param, validation_hint
+from .runner import RequestRun, run_request
 
 __all__ = [
     "LIMITS",
@@ -613,84 +612,38 @@ class Event:
     result: VariantResult | None = None
 
 
-def _partial(
-    index: int,
-    chunks: Sequence[ChatCompletionChunk],
-    *,
-    request: dict[str, Any],
-    streamed: bool,
-    latency_s: float,
-    ttft_s: float | None,
-) -> VariantResult:
-    """What arrived before a request failed (a stream's chunks), measured like a whole answer."""
-    if not any(chunk.choices for chunk in chunks):
-        return VariantResult(index=index, request=request, streamed=streamed, latency_s=latency_s)
-    return result_from_completion(
-        index, accumulate(list(chunks)), request=request, streamed=streamed,
-        latency_s=latency_s, ttft_s=ttft_s,
-    )  # fmt: skip
-
-
-def _run_one(
+def _run_variant(
     client: ChatClient,
     index: int,
-    payload: dict[str, Any],
+    request: ChatCompletionRequest,
     streamed: bool,
     emit: Callable[[Event], None],
     cancel: threading.Event,
     clock: Callable[[], float],
     embedded: bool,
 ) -> None:
+    """One variant through `explorer.runner.run_request`, its progress emitted as events."""
     started = clock()
-    ttft: float | None = None
+    payload = request.payload()
+    run = RequestRun(request, streamed=streamed)
     result: VariantResult | None = None
-    received: list[ChatCompletionChunk] = []  # a stream's chunks, kept if it fails
-    retries = 0
 
-    def on_retry(attempt: int, delay: float, error: APIError) -> None:
-        nonlocal retries
-        retries += 1
-        notice = retry_notice(attempt, client.retry_limit(error), delay, error, embedded=embedded)
-        emit(Event(index, "retry", text=notice))
+    def delta(chunk: ChatCompletionChunk) -> None:
+        for c in chunk.choices:
+            if c.delta.content:
+                emit(Event(index, "delta", c.index, c.delta.content))
 
     try:
-        if streamed:
-            with client.stream(payload, on_retry=on_retry) as stream:
-                received = stream.chunks
-                for chunk in stream:
-                    if cancel.is_set():
-                        break
-                    for c in chunk.choices:
-                        if c.delta.content:
-                            if ttft is None:
-                                ttft = clock() - started
-                            emit(Event(index, "delta", c.index, c.delta.content))
-                chunks = list(stream.chunks)
-            if not chunks:
-                raise ExplorerError("The stream was stopped before any chunk arrived.")
-            completion = accumulate(chunks)
-        else:
-            completion = client.create(payload, on_retry=on_retry)
-        latency = clock() - started
-        result = result_from_completion(
-            index,
-            completion,
-            request=payload,
-            streamed=streamed,
-            latency_s=latency,
-            ttft_s=ttft if streamed else None,
+        run_request(
+            client,
+            run,
+            embedded=embedded,
+            on_retry=lambda notice: emit(Event(index, "retry", text=notice)),
+            on_chunk=delta,
+            cancel=cancel,
+            clock=clock,
         )
-        result.retries = retries
-    except ExplorerError as exc:
-        failure = explain_failure(exc, embedded=embedded, retries=retries)
-        result = _partial(
-            index, received, request=payload, streamed=streamed,
-            latency_s=clock() - started, ttft_s=ttft,
-        )  # fmt: skip
-        result.error = failure.detail
-        result.headline = failure.headline
-        result.hint = failure.hint
-        result.retries = retries
+        result = _result(index, run, payload)
     except Exception as exc:  # a bug must not hang the page or reach the learner as a traceback
         _log.exception("variant %s failed", index)
         result = VariantResult(
@@ -706,6 +659,36 @@ def _run_one(
                 index=index, request=payload, streamed=streamed, error="Stopped."
             )
         emit(Event(index, "done", result=result))
+
+
+def _result(index: int, run: RequestRun, payload: dict[str, Any]) -> VariantResult:
+    """A finished run measured as a VariantResult (what arrived before a failure included)."""
+    completion = run.completion
+    if completion is None and run.status == "done" and run.chunks:
+        completion = accumulate(run.chunks)  # a whole stream of usage without choices
+    if completion is None:
+        result = VariantResult(
+            index=index, request=payload, streamed=run.streamed, latency_s=run.latency_s
+        )
+        if run.failure is None:  # the stream ended (or was stopped) before any chunk
+            result.error = "The stream was stopped before any chunk arrived."
+            result.headline = "The run failed."
+            result.hint = ""
+    else:
+        result = result_from_completion(
+            index,
+            completion,
+            request=payload,
+            streamed=run.streamed,
+            latency_s=run.latency_s,
+            ttft_s=run.ttft_s,
+        )
+    if run.failure is not None:
+        result.error = run.failure.detail
+        result.headline = run.failure.headline
+        result.hint = run.failure.hint
+    result.retries = len(run.retries)
+    return result
 
 
 def stream_variants(
@@ -730,7 +713,10 @@ def stream_variants(
     that arrived. `embedded` says the endpoint is the embedded engine (for the
     wording of failures).
     """
-    jobs = [wire_request(r, stream_by_default=stream_by_default) for r in requests]
+    jobs = []
+    for request in requests:
+        payload, streamed = wire_request(request, stream_by_default=stream_by_default)
+        jobs.append((ChatCompletionRequest.model_validate(payload), streamed))
     if not jobs:
         return
     events: queue.SimpleQueue[Event] = queue.SimpleQueue()
@@ -740,9 +726,9 @@ def stream_variants(
         thread_name_prefix="compare",
     )
     try:
-        for index, (payload, streamed) in enumerate(jobs):
+        for index, (request, streamed) in enumerate(jobs):
             pool.submit(
-                _run_one, client, index, payload, streamed, events.put, stop, clock, embedded
+                _run_variant, client, index, request, streamed, events.put, stop, clock, embedded
             )
         remaining = len(jobs)
         while remaining:

@@ -20,12 +20,13 @@ from explorer.annotate import (
 from explorer.api import ChatCompletionRequest
 from explorer.charts import usage_chart, usage_rows
 from explorer.codegen import KEY_ENV, snippets
+from explorer.runner import RequestRun
 from explorer.server_notes import Answer, answer_notes, usage_note
 
 from . import presenter
 from .logprobs import show_logprobs
 from .markdown import code_span, escape_markdown
-from .run import RunRecord, draw_texts, show_failure
+from .run import draw_texts, show_failure
 
 __all__ = ["code_view", "result_view"]
 
@@ -48,7 +49,7 @@ def _json(text_or_data: object) -> str:
     return json.dumps(text_or_data, indent=2, ensure_ascii=False)
 
 
-def _status(record: RunRecord) -> None:
+def _status(record: RequestRun) -> None:
     if record.status == "error" and record.failure is not None:
         show_failure(record.failure)
         st.caption(
@@ -73,7 +74,7 @@ def _status(record: RunRecord) -> None:
         )
 
 
-def _finish_reasons(record: RunRecord, endpoint: str, embedded: bool) -> None:
+def _finish_reasons(record: RequestRun, endpoint: str, embedded: bool) -> None:
     completion = record.completion
     assert completion is not None
     for choice in completion.choices:
@@ -89,7 +90,7 @@ def _finish_reasons(record: RunRecord, endpoint: str, embedded: bool) -> None:
         st.markdown(f"{label}**finish_reason** `{json.dumps(reason)}` - {escape_markdown(why)}")
 
 
-def _server_notes(record: RunRecord, endpoint: str, embedded: bool) -> None:
+def _server_notes(record: RequestRun, endpoint: str, embedded: bool) -> None:
     """What the request asked for and the answer lacks: missing choices, empty text."""
     completion = record.completion
     assert completion is not None
@@ -103,7 +104,7 @@ def _server_notes(record: RunRecord, endpoint: str, embedded: bool) -> None:
                 st.info(escape_markdown(note), icon=":material/dns:")
 
 
-def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
+def _usage(record: RequestRun, endpoint: str, embedded: bool) -> None:
     completion = record.completion
     assert completion is not None
     rows, note = usage_rows(completion)
@@ -126,7 +127,7 @@ def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
             st.caption(gap[:1].upper() + gap[1:])
 
 
-def _annotated(record: RunRecord) -> None:
+def _annotated(record: RequestRun) -> None:
     completion = record.completion
     assert completion is not None
     st.caption(
@@ -162,7 +163,7 @@ def _entry(row: AnnotatedField) -> str:
 
 
 def result_view(
-    record: RunRecord, *, endpoint: str, embedded: bool, show_text: bool = True
+    record: RequestRun, *, endpoint: str, embedded: bool, show_text: bool = True
 ) -> None:
     """Everything about the last run (`show_text=False` when the page shows the text itself).
 

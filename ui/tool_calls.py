@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from explorer.runner import RequestRun
 from explorer.tool_round_trip import (
     ProposedCall,
     follow_up_messages,
@@ -27,7 +28,6 @@ from explorer.tool_round_trip import (
 from .controls import send_key, value_key
 from .markdown import code_span, escape_markdown
 from .messages import load_conversation
-from .run import RunRecord
 
 __all__ = ["AUTO_RUN_KEY", "calls_only", "round_trip", "take_auto_run"]
 
@@ -45,7 +45,7 @@ def take_auto_run() -> bool:
 
 def calls_only(record: Any) -> bool:
     """True when the last answer proposes tool calls and has no text to show."""
-    if not isinstance(record, RunRecord) or record.completion is None:
+    if not isinstance(record, RequestRun) or record.completion is None:
         return False
     if not record.completion.choices:
         return False
@@ -92,7 +92,7 @@ def _send(
     st.session_state[AUTO_RUN_KEY] = True
 
 
-def _proposal(record: RunRecord, calls: list[ProposedCall], completion_id: str) -> None:
+def _proposal(record: RequestRun, calls: list[ProposedCall], completion_id: str) -> None:
     if st.session_state.get(FOR_KEY) != completion_id:  # a new answer: fresh samples
         st.session_state[FOR_KEY] = completion_id
         st.session_state[ERROR_KEY] = ""
@@ -148,7 +148,7 @@ def _proposal(record: RunRecord, calls: list[ProposedCall], completion_id: str) 
             st.error(escape_markdown(st.session_state[ERROR_KEY]), icon=":material/edit_note:")
 
 
-def _growth(record: RunRecord) -> None:
+def _growth(record: RequestRun) -> None:
     steps = st.session_state.get(STEPS_KEY) or []
     if not steps or record.request.payload()["messages"] != steps[-1][1]:
         return  # no round trip, or the learner has run something else since
@@ -176,7 +176,7 @@ def _growth(record: RunRecord) -> None:
 
 def round_trip(record: Any) -> None:
     """The proposed calls of the last answer (if any) and the messages array's growth."""
-    if not isinstance(record, RunRecord) or record.completion is None:
+    if not isinstance(record, RequestRun) or record.completion is None:
         return
     completion = record.completion
     if not completion.choices:
