@@ -17,9 +17,9 @@ import streamlit as st
 
 from explorer.annotate import explain_finish_reason
 from explorer.api import ChatCompletionRequest
+from explorer.bounds import MAX_VARIANTS, MIN_VARIANTS
 from explorer.charts import labelled_usage_rows, usage_chart
 from explorer.compare import (
-    LIMITS,
     VARIANT_NAMES,
     Comparison,
     SpecError,
@@ -96,14 +96,14 @@ def _pick_preset() -> None:
 
 def _add_variant() -> None:
     count = st.session_state.get(COUNT_KEY, 2)
-    if count < LIMITS.max_variants:
+    if count < MAX_VARIANTS:
         st.session_state[variant_key(count)] = "{}"
         st.session_state[COUNT_KEY] = count + 1
 
 
 def _remove_variant(index: int) -> None:
     count = st.session_state.get(COUNT_KEY, 2)
-    if count <= LIMITS.min_variants:
+    if count <= MIN_VARIANTS:
         return
     for i in range(index, count - 1):
         st.session_state[variant_key(i)] = st.session_state.get(variant_key(i + 1), "{}")
@@ -498,7 +498,7 @@ st.subheader(
     anchor=False,
     help="Each variant is a JSON object of parameters that override the base.",
 )
-count = min(max(int(st.session_state.get(COUNT_KEY, 2)), LIMITS.min_variants), LIMITS.max_variants)
+count = min(max(int(st.session_state.get(COUNT_KEY, 2)), MIN_VARIANTS), MAX_VARIANTS)
 variants: list[dict[str, Any]] = []
 badge_slots = []
 for i, column in enumerate(st.columns(count, gap="medium")):
@@ -514,7 +514,7 @@ for i, column in enumerate(st.columns(count, gap="medium")):
                 help=f"Remove variant {VARIANT_NAMES[i]}",
                 on_click=_remove_variant,
                 args=(i,),
-                disabled=count <= LIMITS.min_variants,
+                disabled=count <= MIN_VARIANTS,
                 type="tertiary",
             )
         text = st.text_area(
@@ -544,7 +544,7 @@ st.button(
     icon=":material/add:",
     key="compare_add",
     on_click=_add_variant,
-    disabled=count >= LIMITS.max_variants,
+    disabled=count >= MAX_VARIANTS,
 )
 
 comparison: Comparison | None = None

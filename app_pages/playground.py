@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from explorer.connection import OPENAI
 from explorer.params import help_text
 from explorer.runner import RequestRun, settle_interrupted
+from explorer.sentences import request_sentences
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.extensions import primer_switch
-from ui.form import build_request, describe_validation_error, message_dicts
+from ui.form import build_request, message_dicts
 from ui.markdown import escape_markdown
 from ui.response import code_view, result_view
 from ui.run import draw_texts, execute
@@ -89,7 +90,7 @@ with left:
         try:
             request = build_request(model, message_list, collected.params | extra)
         except ValidationError as exc:
-            error = describe_validation_error(exc)
+            error = request_sentences(exc)
     if request is not None:
         request = active.prepare(request)  # as this server needs it: what is sent, shown
     st.session_state[REQUEST_KEY] = request.payload() if request is not None else None

@@ -13,12 +13,13 @@ from typing import Any
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.bounds import SWEEP_LIMITS
 from explorer.charts import labelled_usage_rows, usage_chart
-from explorer.compare import LIMITS, SpecError, same_settings
+from explorer.compare import SpecError, same_settings
 from explorer.compare_charts import sweep_chart
 from explorer.share import sweep_query
 from explorer.sweep import (
-    SWEEP_LIMITS,
+    OWNED_PARAMS,
     SWEEP_PARAMS,
     Sweep,
     SweepResult,
@@ -58,8 +59,6 @@ _MODES = {
     "seeds": "k requests, seeds s, s+1, ...",
     "n": "one request with n = k",
 }
-# Set by the sweep itself: the base form's boxes for these are ignored here.
-_OWNED = ("seed", "n", "stream", "stream_options")
 
 
 def _full_range(name: str) -> tuple[float, float]:
@@ -118,7 +117,7 @@ def _first_visit() -> None:
     default = default_sweep()
     playground = st.session_state.get(PLAYGROUND_REQUEST_KEY)
     if isinstance(playground, dict):
-        owned = (*_OWNED, default.param, "model")
+        owned = (*OWNED_PARAMS, default.param, "model")
         base = {k: v for k, v in playground.items() if k not in owned}
         try:
             parse_sweep({**default.canonical(), "base": base})
@@ -234,8 +233,8 @@ def _settings() -> dict[str, Any]:
         st.session_state.setdefault(SEED_KEY, 7)
         seed = st.number_input(
             "First seed (s)",
-            min_value=-LIMITS.max_abs_seed,
-            max_value=LIMITS.max_abs_seed - SWEEP_LIMITS.max_samples,
+            min_value=-SWEEP_LIMITS.request.max_abs_seed,
+            max_value=SWEEP_LIMITS.request.max_abs_seed - SWEEP_LIMITS.max_samples,
             step=1,
             key=SEED_KEY,
             help=catalog.help_text("seed"),
@@ -385,7 +384,7 @@ with st.expander("Base request: messages and parameters (the Playground's form)"
     with right:
         collected = controls.parameter_panel()
 base, problems = read_base(rows, collected)
-ignored = [k for k in (*_OWNED, settings["param"]) if k in base]
+ignored = [k for k in (*OWNED_PARAMS, settings["param"]) if k in base]
 base = {k: v for k, v in base.items() if k not in ignored}
 if ignored:
     st.caption("Ignored here (the sweep sets them): " + ", ".join(f"`{k}`" for k in ignored) + ".")

@@ -39,27 +39,24 @@ from .api import (
     Model,
     ModelList,
 )
+from .error_map import connection_error, error_object, status_error, validation_error
 from .errors import (
+    BUSY_STATUSES,
     APIConnectionError,
     APIError,
     APIStatusError,
     ResponseValidationError,
     StreamError,
     StreamInterruptedError,
-    connection_error,
-    error_object,
-    redact,
-    status_error,
-    validation_error,
+    is_busy,
 )
+from .redaction import redact
 
 __all__ = [
     "ChatClient",
     "ChatStream",
     "StreamEvent",
     "RetryCallback",
-    "is_busy",
-    "BUSY_STATUSES",
     "FAILURE_STATUSES",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
@@ -72,9 +69,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0, read=60.0)
 # The longest wait the client sleeps through; a longer Retry-After is the learner's call.
 MAX_RETRY_DELAY = 20.0
-# Statuses that mean "busy, try again": the server works but is full. A busy
-# server is worth waiting for, so these have their own retry budget.
-BUSY_STATUSES = frozenset({429, 503})
+# Busy statuses (`explorer.errors.BUSY_STATUSES`: the server works but is full)
+# are worth waiting for, so they have their own retry budget.
 # Statuses that mean "it failed this time": worth a retry or two, not many.
 FAILURE_STATUSES = frozenset({408, 500, 502, 504})
 RETRY_STATUSES = BUSY_STATUSES | FAILURE_STATUSES
@@ -85,14 +81,6 @@ _MAX_BACKOFF = 8.0
 # or failed), seconds it will wait, what failed)
 RetryCallback = Callable[[int, float, APIError], None]
 
-
-def is_busy(error: APIError) -> bool:
-    """Whether `error` says "busy, come back later" (429, 503), not "this failed"."""
-    return (
-        isinstance(error, APIStatusError)
-        and error.status_code in BUSY_STATUSES
-        and error.code != "insufficient_quota"  # a used-up quota does not heal by waiting
-    )
 
 _T = TypeVar("_T", bound=BaseModel)
 

@@ -10,12 +10,14 @@
 `Comparison` is the one model the Compare form, share links and run history all
 validate with: it checks that every key is a catalog parameter, validates each
 variant's whole request with `ChatCompletionRequest` (strict types, the
-catalog's ranges), and enforces the app's bounds (`LIMITS`): a classroom server
-must not be asked for 4 x 128 choices of 100,000 tokens by a link.
+catalog's ranges), and enforces the app's bounds (`explorer.bounds`): a
+classroom server must not be asked for 4 x 128 choices of 100,000 tokens by a
+link.
 
 How variants run at the same time: one worker thread per variant runs its
 request through the app's one runner, `explorer.runner.run_request` (streamed
-unless the variant sets `stream: false`), and puts events on a queue; `stream_variants` yields them in the caller's thread. The workers
+unless the variant sets `stream: false`), and puts events on a queue;
+`stream_variants` yields them in the caller's thread. The workers
 never touch Streamlit, so the page can draw each delta from its own script
 thread, and the benchmark drives exactly the same code without a page.
 (Streamlit 1.67's `@st.fragment(parallel=True)` would also stream side by side,
@@ -40,26 +42,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .annotate import accumulate
-from .api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, dependency_param
+from .api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+from .bounds import MAX_VARIANTS, MIN_VARIANTS, check_request
 from .client import ChatClient
 from .metrics import mean, mean_logprob, perplexity, repetition
-from .params import PARAMS, param, validation_hint
+from .params import PARAMS, param
 from .runner import RequestRun, run_request
+from .sentences import request_problems, short, spec_problems
 
 __all__ = [
-    "LIMITS",
-    "MESSAGE_FIELDS",
     "PRESET_PARAMS",
     "Preset",
     "VARIANT_NAMES",
     "ChoiceResult",
     "Comparison",
     "Event",
-    "Limits",
     "SpecError",
     "VariantResult",
-    "check_request",
-    "describe_validation_error",
     "differences",
     "effective_value",
     "matching_preset",
@@ -84,34 +83,6 @@ PRESET_PARAMS = ("temperature", "top_p", "frequency_penalty", "logit_bias", "max
 _ANY_MODEL = "model"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on everything a form or a link can ask for (one place for all of them).
-
-    The engine runs at most 16 sequences at once: 4 variants x n 4 fit in one go.
-    """
-
-    min_variants: int = 2
-    max_variants: int = 4
-    max_messages: int = 16
-    max_message_chars: int = 4_000
-    max_n: int = 4
-    max_completion_tokens: int = 512
-    max_logit_bias: int = 32
-    max_tools: int = 8
-    max_stop_chars: int = 64
-    max_request_chars: int = 24_000  # the JSON of one whole request
-    # Browsers hold numbers as doubles: a seed beyond 2**53 cannot round-trip a form.
-    max_abs_seed: int = 2**53 - 1
-
-
-# The message fields the messages editor can show; links may not set others.
-MESSAGE_FIELDS = frozenset({"role", "content", "name", "tool_call_id", "tool_calls"})
-
-
-LIMITS = Limits()
-
-
 class SpecError(ValueError):
     """Raised when a comparison or sweep (from a form or a link) cannot be used.
 
@@ -121,145 +92,6 @@ class SpecError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems) or ["The settings cannot be used."]
         super().__init__(" ".join(self.problems))
-
-
-# ---------------------------------------------------------------- validation messages
-
-
-def _short(value: Any, width: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# What a value of the wrong type should have been, by pydantic's error type.
-_TYPE_WORDS = {
-    "float_type": "a number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "dict_type": "an object",
-    "list_type": "a list",
-}
-
-
-def _loc(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def describe_validation_error(exc: ValidationError, limit: int = 3) -> list[str]:
-    """Validation errors as short sentences: "temperature must be between 0 and 2, got 5"."""
-    return _describe(exc.errors(include_url=False), limit)
-
-
-def _describe(errors: Sequence[Any], limit: int) -> list[str]:
-    sentences: list[str] = []
-    for error in errors:
-        loc = tuple(error["loc"])
-        kind = str(error["type"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        value = error.get("input")
-        if not loc:
-            named = dependency_param(message)
-            text = f"{named} {message[len(named) + 2 :]}" if named else message
-        elif loc[0] in PARAMS and len(loc) == 1 and loc[0] != "messages":
-            if kind in _TYPE_WORDS:
-                text = f"{loc[0]} must be {_TYPE_WORDS[kind]}, got {_short(value)}"
-            elif kind.startswith(("greater_than", "less_than")) or kind.endswith("_parsing"):
-                text = validation_hint(str(loc[0])) + f", got {_short(value)}"
-            elif kind == "extra_forbidden":
-                text = f"{loc[0]} is not a request parameter"
-            else:
-                text = f"{loc[0]}: {message}"
-        elif kind == "extra_forbidden":
-            text = f"{_loc(loc)} is not allowed here"
-        else:
-            text = f"{_loc(loc)}: {message}"
-        if text not in sentences:
-            sentences.append(text)
-    if len(sentences) > limit:
-        sentences = sentences[:limit] + [f"({len(sentences) - limit} more problems)"]
-    return sentences
-
-
-# ---------------------------------------------------------------- bounds
-
-
-def _message_chars(message: Mapping[str, Any]) -> int:
-    content = message.get("content")
-    if isinstance(content, str):
-        size = len(content)
-    elif isinstance(content, list):
-        size = len(json.dumps(content))
-    else:
-        size = 0
-    if message.get("tool_calls"):
-        size += len(json.dumps(message["tool_calls"]))
-    return size
-
-
-def check_request(payload: Mapping[str, Any], limits: Limits = LIMITS) -> list[str]:
-    """The app's bounds a (validated) request payload breaks, as sentences; [] when none."""
-    problems: list[str] = []
-    messages = payload.get("messages") or []
-    if len(messages) > limits.max_messages:
-        problems.append(f"at most {limits.max_messages} messages, got {len(messages)}")
-    for number, message in enumerate(messages, start=1):
-        if isinstance(message, Mapping):
-            extra = sorted(set(message) - MESSAGE_FIELDS)
-            if extra:
-                problems.append(
-                    f"message {number}: only role, content, name, tool_call_id and tool_calls "
-                    f"can be set here, not {', '.join(extra[:3])}"
-                )
-            if not isinstance(message.get("content"), (str, type(None))):
-                problems.append(
-                    f"message {number}: content must be plain text here (content parts such as "
-                    "images are not supported)"
-                )
-            size = _message_chars(message)
-            if size > limits.max_message_chars:
-                problems.append(
-                    f"message {number} has {size} characters; at most "
-                    f"{limits.max_message_chars} are allowed here"
-                )
-    seed = payload.get("seed")
-    if isinstance(seed, int) and abs(seed) > limits.max_abs_seed:
-        problems.append(
-            f"seed must be between -{limits.max_abs_seed} and {limits.max_abs_seed} here"
-        )
-    n = payload.get("n")
-    if isinstance(n, int) and n > limits.max_n:
-        problems.append(f"n must be at most {limits.max_n} here, got {n}")
-    caps = {name: payload.get(name) for name in ("max_completion_tokens", "max_tokens")}
-    if all(cap is None for cap in caps.values()):
-        problems.append(
-            f"set max_tokens (1 to {limits.max_completion_tokens}) so the answer has an end"
-        )
-    for name, cap in caps.items():  # both may be set: each is a cap
-        if isinstance(cap, int) and cap > limits.max_completion_tokens:
-            problems.append(
-                f"{name} must be at most {limits.max_completion_tokens} here, got {cap}"
-            )
-    bias = payload.get("logit_bias") or {}
-    if len(bias) > limits.max_logit_bias:
-        problems.append(f"logit_bias takes at most {limits.max_logit_bias} tokens here")
-    tools = payload.get("tools") or []
-    if len(tools) > limits.max_tools:
-        problems.append(f"at most {limits.max_tools} tools here, got {len(tools)}")
-    stop = payload.get("stop")
-    stops = [stop] if isinstance(stop, str) else list(stop or [])
-    if any(len(s) > limits.max_stop_chars for s in stops if isinstance(s, str)):
-        problems.append(f"stop sequences may have at most {limits.max_stop_chars} characters")
-    size = len(json.dumps(payload, ensure_ascii=False))
-    if size > limits.max_request_chars:
-        problems.append(
-            f"the request is {size} characters of JSON; at most {limits.max_request_chars} here"
-        )
-    return problems
 
 
 # ---------------------------------------------------------------- the comparison
@@ -279,9 +111,7 @@ class Comparison(BaseModel):
 
     model: str = Field(default="", max_length=200)
     base: dict[str, Any] = Field(default_factory=dict)
-    variants: list[dict[str, Any]] = Field(
-        min_length=LIMITS.min_variants, max_length=LIMITS.max_variants
-    )
+    variants: list[dict[str, Any]] = Field(min_length=MIN_VARIANTS, max_length=MAX_VARIANTS)
 
     @model_validator(mode="after")
     def _valid_requests(self) -> Comparison:
@@ -291,7 +121,7 @@ class Comparison(BaseModel):
         ]:
             unknown = sorted(set(fields) - _SETTABLE)
             if unknown:
-                shown = ", ".join(_short(k, 30) for k in unknown[:3])
+                shown = ", ".join(short(k, 30) for k in unknown[:3])
                 problems.append(f"{where}: {shown} is not a parameter that can be set here")
         if problems:
             raise ValueError("\n".join(problems))
@@ -304,7 +134,7 @@ class Comparison(BaseModel):
             except ValidationError as exc:
                 problems.extend(
                     f"variant {name}: {p}"
-                    for p in describe_validation_error(exc)
+                    for p in request_problems(exc)
                     if p not in in_base  # said once, for the base
                 )
                 continue
@@ -334,7 +164,7 @@ def _base_field_problems(base: Mapping[str, Any]) -> list[str]:
     try:
         ChatCompletionRequest.model_validate(probe, strict=True)
     except ValidationError as exc:
-        return _describe([e for e in exc.errors(include_url=False) if e["loc"]], 3)
+        return request_problems([e for e in exc.errors(include_url=False) if e["loc"]])
     return []
 
 
@@ -350,26 +180,9 @@ def parse_comparison(data: Any) -> Comparison:
     try:
         return Comparison.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(_spec_problems(exc)) from None
+        raise SpecError(spec_problems(exc, Comparison)) from None
     except (RecursionError, TypeError) as exc:
         raise SpecError([f"The comparison cannot be read ({type(exc).__name__})."]) from None
-
-
-def _spec_problems(exc: ValidationError) -> list[str]:
-    problems: list[str] = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if not loc:
-            problems.extend(p[:1].upper() + p[1:] + "." for p in message.split("\n"))
-        elif loc == ("variants",) and error["type"] in ("too_short", "too_long"):
-            problems.append(
-                f"A comparison has {LIMITS.min_variants} to {LIMITS.max_variants} variants, "
-                f"got {len(error['input']) if isinstance(error['input'], list) else '?'}."
-            )
-        else:
-            problems.append(f"{_loc(loc)}: {message}.")
-    return list(dict.fromkeys(problems))[:6]
 
 
 @dataclass(frozen=True)
@@ -398,7 +211,7 @@ def presets() -> list[Preset]:
     out: list[Preset] = []
     for name in PRESET_PARAMS:
         demo = param(name).demo
-        if demo is None or len(demo.variants) < LIMITS.min_variants:
+        if demo is None or len(demo.variants) < MIN_VARIANTS:
             continue
         base = dict(demo.base)
         base.setdefault("logprobs", True)

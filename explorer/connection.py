@@ -31,16 +31,8 @@ from typing import Any, Literal
 import httpx
 
 from .client import ChatClient
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    ResponseValidationError,
-)
+from .errors import APIError, BadRequestError
+from .faults import Problem, connection_test_words, where
 
 __all__ = [
     "CUSTOM",
@@ -230,7 +222,7 @@ class Endpoint:
             return "the embedded engine"
         if self.profile == OPENAI:
             return "OpenAI"
-        return f"the server at {_where(self.base_url)}"
+        return f"the server at {where(self.base_url)}"
 
     @property
     def needs_key(self) -> bool:
@@ -351,20 +343,6 @@ def default_model(endpoint: Endpoint, models: list[str]) -> str:
 
 # ---------------------------------------------------------------- testing a connection
 
-Problem = Literal[
-    "dns",
-    "refused",
-    "timeout",
-    "tls",
-    "bad_url",
-    "auth",
-    "forbidden",
-    "wrong_path",
-    "unknown_model",
-    "not_openai",
-    "other",
-]
-
 
 @dataclass(frozen=True)
 class ConnectionReport:
@@ -380,87 +358,12 @@ class ConnectionReport:
     detail: str = ""  # the technical message, redacted, for the curious
 
 
-def _where(base_url: str) -> str:
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        return base_url
-    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
-    return f"{url.host}:{port}" if port else url.host
-
-
 def _explain(error: APIError, base_url: str, *, stage: str, model: str | None) -> ConnectionReport:
     """A failed request as a report: what went wrong, in plain words, and what to change."""
-    where = _where(base_url)
-    detail = str(error)
-
-    def report(problem: Problem, headline: str, hint: str) -> ConnectionReport:
-        return ConnectionReport(
-            False, base_url, headline, hint, problem, model=model, detail=detail
-        )
-
-    if isinstance(error, APITimeoutError):
-        return report(
-            "timeout",
-            f"Timeout: {where} did not answer in time.",
-            "The server may be down, overloaded, still loading its model, or a firewall drops "
-            "the connection. Check the host and port, wait a moment, and test again.",
-        )
-    if isinstance(error, APIConnectionError):
-        kind = getattr(error, "kind", "other")
-        if kind == "dns":
-            host = httpx.URL(base_url).host
-            return report(
-                "dns",
-                f"Name not found: no computer is called {host!r}.",
-                "Check the spelling of the host in the base URL (for a server on this "
-                "machine use localhost), and your network connection.",
-            )
-        if kind == "refused":
-            return report(
-                "refused",
-                f"Connection refused: nothing is listening at {where}.",
-                "Start the server, or fix the port. Usual ports: Ollama 11434, vLLM 8000, "
-                "LM Studio 1234, llama.cpp server 8080.",
-            )
-        if kind == "tls":
-            return report("tls", f"The secure (https) connection to {where} failed.", error.hint)
-        if "base URL" in error.message:
-            return report("bad_url", "The base URL cannot be used.", error.hint)
-        return report("other", f"Could not talk to {where}.", error.hint)
-    if isinstance(error, AuthenticationError):
-        return report(
-            "auth",
-            "401 Unauthorized: the key was rejected or is missing.",
-            "Check the key (no spaces, the whole key, not revoked). For OpenAI create one at "
-            "platform.openai.com; local servers usually need none unless started with one.",
-        )
-    if isinstance(error, PermissionDeniedError):
-        return report(
-            "forbidden",
-            "403 Forbidden: the key works but may not do this.",
-            error.hint,
-        )
-    if isinstance(error, NotFoundError):
-        if stage == "models":
-            return report(
-                "wrong_path",
-                f"404 Not Found: nothing answers at {base_url}/models.",
-                "The base URL probably has the wrong path: OpenAI-compatible servers usually "
-                "serve the API under /v1 (e.g. http://localhost:11434/v1).",
-            )
-        return report(
-            "unknown_model",
-            f"404 Not Found: the endpoint does not know the model {model!r}.",
-            "Pick a model from the endpoint's list (or pull/load it on the server first).",
-        )
-    if isinstance(error, ResponseValidationError):
-        return report(
-            "not_openai",
-            f"{where} answers, but not like an OpenAI-compatible API.",
-            "The base URL may point at a web page or another kind of API; it usually ends in /v1.",
-        )
-    return report("other", f"The endpoint answered with an error: {error.message}", error.hint)
+    problem, headline, hint = connection_test_words(error, base_url, stage=stage, model=model)
+    return ConnectionReport(
+        False, base_url, headline, hint, problem, model=model, detail=str(error)
+    )
 
 
 def test_connection(

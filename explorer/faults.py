@@ -1,39 +1,188 @@
-"""What a retried or failed request means, in sentences a learner can act on.
+"""What a failed or retried request means, in sentences a learner can act on: the one place.
 
 The client decides what is retried and for how long (`explorer.client`); the
-errors say what went wrong (`explorer.errors`). This module adds the view of
-the page that sent the request: whether the endpoint is the embedded engine
-(which the app restarts by itself), how many retries were spent, whether some
-text arrived before the failure.
+errors say what went wrong (`explorer.errors`), and `explorer.error_map`
+decides which error a failure becomes. Every sentence about a failure a page
+shows is written here:
 
-    notice = retry_notice(attempt, client.retry_limit(error), delay, error, embedded=True)
-    failure = explain_failure(error, embedded=True, retries=3)
-    failure.headline, failure.detail, failure.hint
+    status_hint(...), timeout_words(...), connection_words(...)
+                  the message and hint an error is built with (explorer.error_map)
+    retry_notice(attempt, client.retry_limit(error), delay, error, embedded=True)
+                  one line while the client waits to retry
+    explain_failure(error, embedded=True, retries=3) -> Failure(headline, detail, hint)
+                  a failed run, from the point of view of the page that sent it
+    connection_test_words(error, base_url, stage=..., model=...)
+                  what a failed "Test connection" found (explorer.connection)
+
+The page's point of view: whether the endpoint is the embedded engine (which
+the app restarts by itself), how many retries were spent, whether some text
+arrived before the failure. Each error class's default hint stays with the
+class (`explorer.errors`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from .client import is_busy
+import httpx
+
+from .api import ErrorObject
 from .errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     ExplorerError,
+    NotFoundError,
+    PermissionDeniedError,
     ResponseValidationError,
     StreamError,
     StreamInterruptedError,
+    is_busy,
 )
 
-__all__ = ["Failure", "explain_failure", "retry_notice"]
+__all__ = [
+    "USUAL_PORTS",
+    "Failure",
+    "Problem",
+    "connection_test_words",
+    "connection_words",
+    "explain_failure",
+    "retry_notice",
+    "status_hint",
+    "timeout_words",
+    "where",
+]
 
 _CONNECTION_KINDS = {
     "dns": "host name not found",
     "refused": "connection refused",
     "tls": "TLS failed",
 }
+# Where popular OpenAI-compatible servers listen by default.
+USUAL_PORTS = "Ollama 11434, vLLM 8000, LM Studio 1234, llama.cpp server 8080"
+_BAD_URL_HINT = "The base URL must start with http:// or https:// (e.g. http://localhost:8000/v1)."
+
+
+def where(url: httpx.URL | str | None) -> str:
+    """A URL as a sentence names it: "localhost:8000" ("the server" when unknown)."""
+    if url is None:
+        return "the server"
+    try:
+        u = httpx.URL(str(url))
+    except httpx.InvalidURL:
+        return str(url)
+    port = u.port or {"http": 80, "https": 443}.get(u.scheme)
+    return f"{u.host}:{port}" if port else u.host
+
+
+# ---------------------------------------------------------------- the words errors are built with
+
+
+def status_hint(
+    status_code: int, error: ErrorObject | None, location: str | None, retry_after: float | None
+) -> str | None:
+    """A hint sharper than the class default, where the status or code says more."""
+    code = error.code if error else None
+    if status_code == 400 and error and error.param:
+        return (
+            f"The server rejected the parameter `{error.param}`: change it (the Reference "
+            "page lists every range) and send the request again."
+        )
+    if status_code == 429:
+        if code == "insufficient_quota":
+            return "The quota is used up: check your plan and billing. Waiting will not help."
+        if retry_after is not None:
+            return f"Too many requests: the server asks to wait {retry_after:g} s, then try again."
+    if status_code == 503:
+        return "The server is overloaded or still starting: wait a few seconds and try again."
+    if status_code in (502, 504):
+        return (
+            "A proxy or gateway in front of the server got no good answer from it: the "
+            "server may be down, restarting or too slow. Try again in a moment."
+        )
+    if 300 <= status_code < 400:
+        to = f" to {location}" if location else ""
+        return f"The server redirects{to}: use that address as the base URL."
+    if status_code == 405:
+        return (
+            "This URL does not accept that request: the base URL probably points at "
+            "something other than the API (it usually ends in /v1)."
+        )
+    return None
+
+
+def timeout_words(
+    phase: str, where: str, seconds: float | None, length_param: str | None
+) -> tuple[str, str]:
+    """(message, hint) for a timeout in `phase` ("connect", "read", "write", "pool").
+
+    `length_param` is the completion limit the server honours (None: neither),
+    so the advice never names a parameter the server ignores.
+    """
+    within = f" within {seconds:g} s" if seconds is not None else ""
+    if phase == "connect":
+        return (
+            f"Timed out connecting to {where}: no answer{within}.",
+            "The host did not answer: it may be down, overloaded, still loading its model, "
+            "or a firewall drops the connection. Check the host and port in the base URL, "
+            "wait a moment, and try again.",
+        )
+    if phase == "write":
+        return (
+            f"Timed out sending the request to {where}{within}.",
+            "Sending the request took too long: the network is slow or the request is very large.",
+        )
+    if phase == "pool":
+        return (
+            f"Timed out waiting for a free connection to {where}{within}.",
+            "Too many requests are running at once from this app: wait for some to finish.",
+        )
+    shorter = (
+        f"a smaller {length_param}, "
+        if length_param
+        else "a shorter prompt (this server ignores both length limits), "
+    )
+    return (
+        f"Timed out waiting for {where}: connected, but no data arrived{within}.",
+        f"The server is working too slowly or is stuck: try streaming, {shorter}"
+        "or a longer read timeout.",
+    )
+
+
+def connection_words(kind: str, where: str, host: str, detail: str) -> tuple[str, str]:
+    """(message, hint) for a connection that failed: "dns", "refused", "tls", "bad_url", other."""
+    if kind == "bad_url":
+        return f"Unsupported base URL: {detail}", _BAD_URL_HINT
+    if kind == "dns":
+        return (
+            f"Name not found: the host {host!r} could not be resolved ({detail}).",
+            f"The host name {host!r} does not exist (DNS failure). Check the spelling of the "
+            "host in the base URL (for a server on this machine use localhost), and your "
+            "network connection.",
+        )
+    if kind == "refused":
+        return (
+            f"Connection refused by {where} ({detail}).",
+            f"Nothing is listening at {where}: is the server running, and on that port? "
+            f"Usual ports: {USUAL_PORTS}.",
+        )
+    if kind == "tls":
+        return (
+            f"TLS (https) failed with {where} ({detail}).",
+            "The secure connection failed: local servers usually speak plain http://, not "
+            "https://; otherwise the server's certificate is not trusted here.",
+        )
+    return (
+        f"Could not talk to {where}: {detail}.",
+        "The connection failed or was cut: check the base URL, any proxy, and your network, "
+        "then try again.",
+    )
+
+
+# ---------------------------------------------------------------- a run's failure
 _ENGINE_RESTARTS = "Run again: the app starts the engine again (it takes a few seconds)."
 
 
@@ -152,3 +301,68 @@ def explain_failure(error: ExplorerError, *, embedded: bool, retries: int = 0) -
     ):
         return Failure(f"The endpoint refused the request ({_status(error)}).", detail, hint)
     return Failure(f"{what}{_after(retries)}.", detail, hint)
+
+
+# ---------------------------------------------------------------- a connection test's failure
+
+Problem = Literal[
+    "dns",
+    "refused",
+    "timeout",
+    "tls",
+    "bad_url",
+    "auth",
+    "forbidden",
+    "wrong_path",
+    "unknown_model",
+    "not_openai",
+    "other",
+]
+
+
+def connection_test_words(
+    error: APIError, base_url: str, *, stage: str, model: str | None
+) -> tuple[Problem, str, str]:
+    """(problem, headline, hint) for a "Test connection" that failed at `stage`.
+
+    `stage` is "models" (listing the models) or "chat" (the one-token request).
+    """
+    at = where(base_url)
+    if isinstance(error, APITimeoutError):
+        return "timeout", f"Timeout: {at} did not answer in time.", error.hint
+    if isinstance(error, APIConnectionError):
+        kind = getattr(error, "kind", "other")
+        if kind == "dns":
+            host = httpx.URL(base_url).host
+            return "dns", f"Name not found: no computer is called {host!r}.", error.hint
+        if kind == "refused":
+            return "refused", f"Connection refused: nothing is listening at {at}.", error.hint
+        if kind == "tls":
+            return "tls", f"The secure (https) connection to {at} failed.", error.hint
+        if "base URL" in error.message:
+            return "bad_url", "The base URL cannot be used.", error.hint
+        return "other", f"Could not talk to {at}.", error.hint
+    if isinstance(error, AuthenticationError):
+        return "auth", "401 Unauthorized: the key was rejected or is missing.", error.hint
+    if isinstance(error, PermissionDeniedError):
+        return "forbidden", "403 Forbidden: the key works but may not do this.", error.hint
+    if isinstance(error, NotFoundError):
+        if stage == "models":
+            return (
+                "wrong_path",
+                f"404 Not Found: nothing answers at {base_url}/models.",
+                "The base URL probably has the wrong path: OpenAI-compatible servers usually "
+                "serve the API under /v1 (e.g. http://localhost:11434/v1).",
+            )
+        return (
+            "unknown_model",
+            f"404 Not Found: the endpoint does not know the model {model!r}.",
+            "Pick a model from the endpoint's list (or pull/load it on the server first).",
+        )
+    if isinstance(error, ResponseValidationError):
+        return (
+            "not_openai",
+            f"{at} answers, but not like an OpenAI-compatible API.",
+            "The base URL may point at a web page or another kind of API; it usually ends in /v1.",
+        )
+    return "other", f"The endpoint answered with an error: {error.message}", error.hint

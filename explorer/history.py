@@ -36,14 +36,14 @@ import secrets as _secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import ExplorerError, redact
-from .share import scrub_keys
+from .errors import ExplorerError
+from .redaction import scrub
 
 __all__ = [
     "HISTORY_URL_ENV",
@@ -130,15 +130,13 @@ class HistoryStore(Protocol):
 
 
 def new_run_id() -> str:
+    """A new random run id."""
     return _secrets.token_urlsafe(9)
 
 
 def is_run_id(value: Any) -> bool:
+    """True for text shaped like a run id (what a link's run= may carry)."""
     return isinstance(value, str) and bool(RUN_ID.match(value))
-
-
-def _clean(text: str, secrets: Iterable[str | None]) -> str:
-    return scrub_keys(redact(text, secrets))
 
 
 def _json_safe(value: Any) -> Any:
@@ -189,15 +187,15 @@ class SQLiteHistory:
         """Store a run (keys removed from every text) and return it with its new id."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        spec_text = _clean(_dumps(spec), secrets)
-        results_text = _clean(_dumps(results), secrets)
+        spec_text = scrub(_dumps(spec), secrets)
+        results_text = scrub(_dumps(results), secrets)
         record = RunRecord(
             id=new_run_id(),
             kind=kind,
             created=time.time(),
-            model=_clean(model, secrets),
-            endpoint=_clean(endpoint, secrets),
-            base_url=_clean(base_url, secrets),
+            model=scrub(model, secrets),
+            endpoint=scrub(endpoint, secrets),
+            base_url=scrub(base_url, secrets),
             spec=json.loads(spec_text),
             results=json.loads(results_text),
         )

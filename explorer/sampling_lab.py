@@ -47,7 +47,7 @@ __all__ = [
     "LAB_PROMPTS",
     "STEP_LABELS",
     "Candidate",
-    "Comparison",
+    "DrawCheck",
     "Formula",
     "LabInputError",
     "LabSettings",
@@ -712,7 +712,7 @@ def chi_square(
 
 
 @dataclass(frozen=True)
-class Comparison:
+class DrawCheck:
     """Observed draws against the prediction."""
 
     draws: int  # all draws
@@ -721,7 +721,7 @@ class Comparison:
     summary: str
 
 
-def compare(reshaped: Reshaped, counted: Tally) -> Comparison:
+def compare(reshaped: Reshaped, counted: Tally) -> DrawCheck:
     """The draws that landed on a candidate, against the Lab's final distribution."""
     matched = int(counted.counts.sum())
     labels = reshaped.distribution.labels
@@ -753,7 +753,7 @@ def compare(reshaped: Reshaped, counted: Tally) -> Comparison:
             f"is above {test.critical:.1f}, which chance exceeds only 1 % of the time. Does "
             "the endpoint apply the parameters differently?" + outside
         )
-    return Comparison(counted.total, matched, test, summary)
+    return DrawCheck(counted.total, matched, test, summary)
 
 
 def comparison_rows(reshaped: Reshaped, counted: Tally) -> list[dict[str, Any]]:

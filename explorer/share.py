@@ -30,28 +30,26 @@ import binascii
 import json
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 from .compare import Comparison, SpecError, parse_comparison
-from .errors import REDACTED
+from .history import is_run_id
+from .redaction import contains_secret
 from .sweep import Sweep, parse_sweep
 
 __all__ = [
-    "KEY_LIKE",
     "LINK_VERSION",
     "MAX_JSON_BYTES",
     "MAX_SPEC_CHARS",
     "ParsedLink",
     "comparison_query",
-    "contains_secret",
     "decode_spec",
     "encode_spec",
     "link_url",
     "parse_link",
-    "scrub_keys",
     "sweep_query",
 ]
 
@@ -62,27 +60,10 @@ MAX_SPEC_CHARS = 8_000
 MAX_JSON_BYTES = 64_000
 _MAX_DEPTH = 32
 _B64 = re.compile(r"^[A-Za-z0-9_-]*$")
-_RUN_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
-
-# Shapes of API keys: OpenAI's and most compatible providers' "sk-..." keys
-# (sk-proj-, sk-svcacct-, sk-ant- ...), and bearer tokens pasted whole.
-KEY_LIKE = re.compile(r"\b(?:sk|rk)-[A-Za-z0-9_\-]{16,}|\bBearer\s+[A-Za-z0-9._~+/\-]{16,}=*")
 
 Kind = Literal["compare", "sweep"]
 _PARAM: dict[str, str] = {"compare": "c", "sweep": "s"}
 _WHAT: dict[str, str] = {"compare": "comparison", "sweep": "sweep"}
-
-
-def scrub_keys(text: str) -> str:
-    """`text` with everything shaped like an API key replaced by "[redacted]"."""
-    return KEY_LIKE.sub(REDACTED, text)
-
-
-def contains_secret(text: str, secrets: Iterable[str | None] = ()) -> bool:
-    """True when `text` holds one of `secrets` or anything shaped like an API key."""
-    if KEY_LIKE.search(text):
-        return True
-    return any(s and len(s.strip()) >= 4 and s.strip() in text for s in secrets)
 
 
 # ---------------------------------------------------------------- encoding
@@ -166,7 +147,7 @@ def _query(
         )
     query = {"v": str(LINK_VERSION), _PARAM[kind]: token}
     if run_id:
-        if not _RUN_ID.match(run_id):
+        if not is_run_id(run_id):
             raise ValueError(f"not a run id: {run_id!r}")
         query["run"] = run_id
     return query
@@ -279,7 +260,7 @@ def parse_link(
         return ParsedLink(
             kind, fallback, True, None, _sorry(SpecError([f"Unreadable ({type(exc).__name__})."]))
         )
-    if run is not None and not _RUN_ID.match(run):
+    if run is not None and not is_run_id(run):
         return ParsedLink(
             kind,
             spec,

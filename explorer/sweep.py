@@ -27,25 +27,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .api import ChatCompletionRequest
+from .bounds import SWEEP_LIMITS, check_request
 from .client import ChatClient
-from .compare import (
-    LIMITS,
-    Limits,
-    SpecError,
-    VariantResult,
-    check_request,
-    describe_validation_error,
-    stream_variants,
-)
+from .compare import SpecError, VariantResult, stream_variants
 from .metrics import distinct_n, mean, perplexity, unique_share
 from .params import PARAMS, param
+from .sentences import request_problems, spec_problems
 
 __all__ = [
-    "SWEEP_LIMITS",
+    "OWNED_PARAMS",
     "SWEEP_PARAMS",
     "Sweep",
     "SweepJob",
-    "SweepLimits",
     "SweepResult",
     "default_sweep",
     "parse_sweep",
@@ -60,23 +53,10 @@ SWEEP_PARAMS = ("temperature", "top_p", "frequency_penalty", "presence_penalty")
 SweepParam = Literal["temperature", "top_p", "frequency_penalty", "presence_penalty"]
 
 
-@dataclass(frozen=True)
-class SweepLimits:
-    """Bounds on a sweep's size, on top of the per-request `compare.LIMITS`."""
-
-    min_steps: int = 2
-    max_steps: int = 21
-    max_samples: int = 8
-    max_generations: int = 96  # steps x samples
-    max_concurrency: int = 4  # requests in flight at once
-    request: Limits = field(default_factory=lambda: Limits(max_n=8))
-
-
-SWEEP_LIMITS = SweepLimits()
-# Set by the sweep itself, so the base may not set them.
-_OWNED = frozenset({"seed", "n", "stream", "stream_options"})
+# Set by the sweep itself (with the swept parameter), so the base may not set them.
+OWNED_PARAMS = ("seed", "n", "stream", "stream_options")
 _SETTABLE = frozenset(PARAMS) - {"model"}
-_SEED_BOUND = LIMITS.max_abs_seed
+_SEED_BOUND = SWEEP_LIMITS.request.max_abs_seed
 
 
 class Sweep(BaseModel):
@@ -112,7 +92,7 @@ class Sweep(BaseModel):
         unknown = sorted(set(self.base) - _SETTABLE)
         if unknown:
             problems.append(f"base: {', '.join(repr(k)[:30] for k in unknown[:3])} cannot be set")
-        owned = sorted(set(self.base) & (_OWNED | {self.param}))
+        owned = sorted(set(self.base) & {*OWNED_PARAMS, self.param})
         if owned:
             problems.append(
                 f"base: {', '.join(owned)} is set by the sweep itself, so leave it out of the base"
@@ -156,7 +136,7 @@ def _request(model: str, base: dict[str, Any], fields: dict[str, Any]) -> ChatCo
     try:
         return ChatCompletionRequest.model_validate({"model": model, **base, **fields}, strict=True)
     except ValidationError as exc:
-        raise ValueError("\n".join(describe_validation_error(exc))) from None
+        raise ValueError("\n".join(request_problems(exc))) from None
 
 
 @dataclass(frozen=True)
@@ -173,19 +153,7 @@ def parse_sweep(data: Any) -> Sweep:
     try:
         return Sweep.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False):
-            loc = ".".join(str(x) for x in error["loc"])
-            message = str(error["msg"]).removeprefix("Value error, ")
-            ctx = error.get("ctx") or {}
-            if error["type"] == "greater_than_equal":
-                message = f"must be at least {ctx.get('ge')}, got {str(error['input'])[:30]}"
-            elif error["type"] == "less_than_equal":
-                message = f"must be at most {ctx.get('le')}, got {str(error['input'])[:30]}"
-            for part in message.split("\n"):
-                text = f"{loc}: {part}" if loc else part
-                problems.append(text[:1].upper() + text[1:] + ".")
-        raise SpecError(list(dict.fromkeys(problems))[:6]) from None
+        raise SpecError(spec_problems(exc, Sweep)) from None
     except (RecursionError, TypeError) as exc:
         raise SpecError([f"The sweep cannot be read ({type(exc).__name__})."]) from None
 

@@ -47,8 +47,10 @@ def proposed_calls(tool_calls: list[Any] | None) -> list[ProposedCall]:
         text = str(_field(function, "arguments") or "")
         try:
             arguments, problem = json.loads(text), ""
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             arguments, problem = None, f"The arguments are not valid JSON ({exc.msg})."
+        except (ValueError, RecursionError) as exc:  # nested too deeply, a number too long
+            arguments, problem = None, f"The arguments cannot be read ({type(exc).__name__})."
         calls.append(ProposedCall(str(_field(call, "id") or ""), name, text, arguments, problem))
     return calls
 

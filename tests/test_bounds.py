@@ -15,14 +15,12 @@ import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from explorer.bounds import PLAYGROUND_LIMITS
 from explorer.params import param
+from explorer.sentences import request_sentences
 from ui.form import (
-    MAX_CONTENT_CHARS,
-    MAX_MESSAGES,
-    MAX_OUTPUT_TOKENS,
     MessageRow,
     build_request,
-    describe_validation_error,
     message_dicts,
     parse_json,
 )
@@ -30,12 +28,15 @@ from ui.form import (
 from .fake_endpoint import fake_endpoint
 
 USER: dict[str, object] = {"role": "user", "content": "hi"}
+MAX_CONTENT_CHARS = PLAYGROUND_LIMITS.max_message_chars
+MAX_MESSAGES = PLAYGROUND_LIMITS.max_messages
+MAX_OUTPUT_TOKENS = PLAYGROUND_LIMITS.max_completion_tokens
 
 
 def refused(params: dict[str, object], messages: list[dict[str, object]] | None = None) -> str:
     with pytest.raises(ValidationError) as caught:
         build_request("m", messages or [USER], params)
-    return describe_validation_error(caught.value)
+    return request_sentences(caught.value)
 
 
 # ------------------------------------------------------------ pure functions

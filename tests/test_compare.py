@@ -16,13 +16,12 @@ import httpx
 import pytest
 
 from explorer.api import ChatCompletion
+from explorer.bounds import COMPARISON_LIMITS, check_request
 from explorer.client import ChatClient
 from explorer.compare import (
-    LIMITS,
     Comparison,
     SpecError,
     VariantResult,
-    check_request,
     differences,
     matching_preset,
     parse_comparison,
@@ -72,11 +71,11 @@ def test_requests_merge_base_and_overrides() -> None:
         ({"base": BASE, "variants": [{}, {"temperature": "hot"}]}, "temperature must be a number"),
         ({"base": BASE, "variants": [{}, {"n": 1.0}]}, "n must be a whole number"),
         ({"base": BASE, "variants": [{}, {"top_logprobs": 3}]}, "top_logprobs needs logprobs"),
-        ({"base": BASE, "variants": [{}, {"n": LIMITS.max_n + 1}]}, "n must be at most"),
+        ({"base": BASE, "variants": [{}, {"n": COMPARISON_LIMITS.max_n + 1}]}, "n must be at most"),
         ({"base": {"messages": STORY}, "variants": [{}, {}]}, "set max_tokens"),
         (
             {
-                "base": {**BASE, "max_tokens": LIMITS.max_completion_tokens + 1},
+                "base": {**BASE, "max_tokens": COMPARISON_LIMITS.max_completion_tokens + 1},
                 "variants": [{}, {}],
             },
             "max_tokens must be at most",
@@ -387,7 +386,9 @@ def test_still_busy_after_the_budget_is_a_failure_that_says_so() -> None:
     )
     (result,) = run_variants(client, comparison().requests("m")[:1], embedded=True)
     assert not result.ok and result.retries == 2
-    assert result.headline is not None and "after 2 retries the app stopped waiting" in result.headline
+    assert (
+        result.headline is not None and "after 2 retries the app stopped waiting" in result.headline
+    )
 
 
 def test_an_unexpected_failure_becomes_a_message_not_a_traceback() -> None:

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from explorer.api import ChatCompletionRequest
 from explorer.client import ChatClient
 from explorer.params import PARAMS, help_text
+from explorer.sentences import request_sentences
 from ui.controls import PARAM_GROUPS
 from ui.form import (
     EXAMPLE_SCHEMA,
@@ -28,7 +29,6 @@ from ui.form import (
     STARTERS,
     STARTING_PARAMS,
     MessageRow,
-    describe_validation_error,
     message_dicts,
     stop_sequences,
     unescape,
@@ -705,4 +705,4 @@ def test_validation_sentences(fields: dict[str, Any], sentence: str) -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "x"}], **fields}
     with pytest.raises(Exception) as info:
         ChatCompletionRequest.model_validate(body)
-    assert describe_validation_error(info.value) == sentence  # type: ignore[arg-type]
+    assert request_sentences(info.value) == sentence  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.api import ChatCompletionRequest
-from explorer.errors import connection_error
+from explorer.error_map import connection_error
 from explorer.server_notes import Answer, answer_notes, usage_note
 from explorer.server_probe import ServerCapabilities
 

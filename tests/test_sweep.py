@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from explorer.bounds import SWEEP_LIMITS
 from explorer.client import ChatClient
 from explorer.compare import SpecError, VariantResult
 from explorer.sweep import (
-    SWEEP_LIMITS,
     Sweep,
     default_sweep,
     parse_sweep,
@@ -82,21 +82,21 @@ def test_logprobs_can_be_set_by_the_base() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"steps": 1}, "Steps: must be at least 2"),
-        ({"steps": SWEEP_LIMITS.max_steps + 1}, "Steps: must be at most 21"),
-        ({"samples": 0}, "Samples: must be at least 1"),
+        ({"steps": 1}, "steps: must be at least 2"),
+        ({"steps": SWEEP_LIMITS.max_steps + 1}, "steps: must be at most 21"),
+        ({"samples": 0}, "samples: must be at least 1"),
         ({"steps": 20, "samples": 5}, "more than the 96 texts"),
         ({"start": -0.5}, "Start must be within temperature's range 0 to 2"),
         ({"start": 1.5, "stop": 1.0}, "must be below stop"),
-        ({"param": "max_tokens"}, "Param: Input should be"),
+        ({"param": "max_tokens"}, "param: Input should be"),
         ({"param": "frequency_penalty", "start": -3}, "range -2 to 2"),
         ({"base": {"messages": STORY, "max_tokens": 10, "temperature": 1}}, "set by the sweep"),
         ({"base": {"messages": STORY, "max_tokens": 10, "n": 2}}, "set by the sweep"),
         ({"base": {"messages": STORY}}, "Set max_tokens (1 to 512)"),
         ({"base": {"messages": STORY, "max_tokens": 10, "color": 1}}, "cannot be set"),
-        ({"seed": 2**60}, "Seed: must be at most"),
-        ({"mode": "many"}, "Mode"),
-        ({"extra": True}, "Extra"),
+        ({"seed": 2**60}, "seed: must be at most"),
+        ({"mode": "many"}, "mode"),
+        ({"extra": True}, "extra"),
     ],
 )
 def test_bad_sweeps_say_what_to_change(changes: dict[str, Any], expected: str) -> None:

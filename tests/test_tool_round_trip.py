@@ -51,6 +51,14 @@ def test_invalid_arguments_are_kept_as_written_and_explained() -> None:
     assert c.problem.startswith("The arguments are not valid JSON")
 
 
+@pytest.mark.parametrize("text", ["1" * 5000, "[" * 100_000], ids=["huge-number", "deep"])
+def test_json_that_cannot_be_read_is_explained_too(text: str) -> None:
+    # json.loads raises a plain ValueError (no .msg) or a RecursionError for these.
+    broken = {"id": "c", "type": "function", "function": {"name": "f", "arguments": text}}
+    [c] = proposed_calls([broken])
+    assert c.arguments is None and c.problem.startswith("The arguments cannot be read")
+
+
 def test_sample_result_is_built_from_the_arguments() -> None:
     [paris, rome] = proposed_calls([call("1", "Paris"), call("2", "Rome", "fahrenheit")])
     assert json.loads(sample_result(paris)) == {

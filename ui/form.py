@@ -2,9 +2,9 @@
 
 The Playground's widgets hand their values to these functions; everything here
 is pure and tested directly. Validation happens once, in
-`explorer.api.ChatCompletionRequest`; this module only turns its errors into
-sentences that say what to change (with `params.validation_hint` where a range
-is the problem).
+`explorer.api.ChatCompletionRequest`, with the Playground's row of the app's
+bounds (`explorer.bounds.PLAYGROUND_LIMITS`); `explorer.sentences` turns the
+errors into sentences that say what to change.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from explorer.api import ChatCompletionRequest, dependency_param
-from explorer.params import PARAMS, validation_hint
+from explorer.api import ChatCompletionRequest
+from explorer.bounds import PLAYGROUND_LIMITS
 
 __all__ = [
-    "MAX_CONTENT_CHARS",
-    "MAX_MESSAGES",
-    "MAX_OUTPUT_TOKENS",
     "EXAMPLE_SCHEMA",
     "EXAMPLE_TOOLS",
     "ROLES",
@@ -30,7 +27,6 @@ __all__ = [
     "STARTING_PARAMS",
     "MessageRow",
     "build_request",
-    "describe_validation_error",
     "message_dicts",
     "parse_json",
     "stop_sequences",
@@ -39,12 +35,8 @@ __all__ = [
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
-# Bounds on what one request from the form (or a link that fills it) may carry:
-# generous for learning, small enough that nobody ties up a shared endpoint.
-MAX_MESSAGES = 50  # messages in the conversation
-MAX_CONTENT_CHARS = 20_000  # characters in one message's content (and its tool_calls JSON)
-MAX_OUTPUT_TOKENS = 128_000  # max_tokens / max_completion_tokens (largest OpenAI output)
-_TOKEN_LIMITS = ("max_tokens", "max_completion_tokens")
+# What one request from the form (or a link that fills it) may carry.
+_LIMITS = PLAYGROUND_LIMITS
 
 # Conversations that a small base model continues sensibly (checked against the
 # embedded engine, which renders them as a "User: ... Assistant:" transcript).
@@ -154,9 +146,10 @@ def parse_json(text: str, what: str) -> tuple[Any, str]:
     """(value, "") for valid JSON, else (None, a sentence naming the line and column)."""
     if not text.strip():
         return None, f"{what} is empty: enter JSON, or untick it to leave it out."
-    if len(text) > MAX_CONTENT_CHARS:
+    if len(text) > _LIMITS.max_message_chars:
         return None, (
-            f"{what} is {len(text):,} characters long: at most {MAX_CONTENT_CHARS:,}. Shorten it."
+            f"{what} is {len(text):,} characters long: at most "
+            f"{_LIMITS.max_message_chars:,}. Shorten it."
         )
     try:
         return json.loads(text), ""
@@ -186,16 +179,16 @@ def message_dicts(rows: list[MessageRow]) -> tuple[list[dict[str, Any]], list[st
     """
     messages: list[dict[str, Any]] = []
     problems: list[str] = []
-    if len(rows) > MAX_MESSAGES:
+    if len(rows) > _LIMITS.max_messages:
         problems.append(
-            f"{len(rows)} messages is too many: at most {MAX_MESSAGES} per request. "
+            f"{len(rows)} messages is too many: at most {_LIMITS.max_messages} per request. "
             "Remove some (the oldest turns usually matter least)."
         )
     for number, row in enumerate(rows, start=1):
-        if len(row.content) > MAX_CONTENT_CHARS:  # tool_calls: parse_json checks its size
+        if len(row.content) > _LIMITS.max_message_chars:  # tool_calls: parse_json checks it
             problems.append(
                 f"Message {number}'s content is {len(row.content):,} characters long: at most "
-                f"{MAX_CONTENT_CHARS:,} per message. Shorten it."
+                f"{_LIMITS.max_message_chars:,} per message. Shorten it."
             )
         message: dict[str, Any] = {"role": row.role, "content": row.content}
         if row.name.strip() and row.role != "tool":  # tool messages take no name
@@ -219,8 +212,8 @@ def build_request(
 ) -> ChatCompletionRequest:
     """The validated request. `params` holds only the parameters to send.
 
-    Raises pydantic's ValidationError; `describe_validation_error` explains it.
-    The form's own bounds (`MAX_MESSAGES`, `MAX_OUTPUT_TOKENS`) are checked first.
+    Raises pydantic's ValidationError; `explorer.sentences.request_sentences` explains it.
+    The form's own bounds (`PLAYGROUND_LIMITS`) are checked first.
     """
     data = {"model": model, "messages": messages, **params}
     _Bounds.model_validate(data)
@@ -231,83 +224,6 @@ class _Bounds(BaseModel):
     """The bounds the API leaves open but a shared classroom endpoint needs."""
 
     model_config = ConfigDict(extra="ignore")
-    messages: list[Any] = Field(default_factory=list, max_length=MAX_MESSAGES)
-    max_tokens: int | None = Field(default=None, le=MAX_OUTPUT_TOKENS)
-    max_completion_tokens: int | None = Field(default=None, le=MAX_OUTPUT_TOKENS)
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _message_error(loc: tuple[Any, ...], error: dict[str, Any]) -> str:
-    number = int(loc[1]) + 1 if len(loc) > 1 and isinstance(loc[1], int) else 0
-    role = loc[2] if len(loc) > 2 else ""
-    rest = loc[3:]
-    where = f"Message {number}" + (f" ({role})" if role else "")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if rest[:1] == ("tool_call_id",):
-        return (
-            f"{where} needs a tool_call_id: the id of the assistant's tool call it answers "
-            '(e.g. "call_1").'
-        )
-    if not rest:
-        return f"{where}: {message}."
-    return f"{where}: {_path(rest)}: {message}."
-
-
-def _one(error: dict[str, Any]) -> str:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    if not loc:
-        named = dependency_param(message)
-        if named:
-            return f"{named} {message[len(named) + 2 :]}."
-        return message[:1].upper() + message[1:] + "."
-    head = str(loc[0])
-    if head == "model":
-        return "Choose a model: pick one in the model box or on the Connection page."
-    if head == "messages":
-        if len(loc) == 1 and kind == "too_long":
-            return f"Too many messages: at most {MAX_MESSAGES} per request. Remove some."
-        if len(loc) == 1:
-            return "Add at least one message: the request needs a conversation to continue."
-        return _message_error(loc, error)
-    if head == "response_format" and len(loc) > 2:
-        loc = (loc[0], *loc[2:])  # drop the union's tag (text / json_object / json_schema)
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{_path(loc)} may only use a-z, A-Z, 0-9, _ and - (at most 64 characters), "
-            f"got {value!r}."
-        )
-    if head in _TOKEN_LIMITS and len(loc) == 1 and kind == "less_than_equal":
-        return (
-            f"{head} must be at most {MAX_OUTPUT_TOKENS:,} (this app's limit), got {value}. "
-            "A few hundred is plenty to see what a parameter does."
-        )
-    if head in PARAMS and len(loc) == 1:
-        if kind in ("string_too_long", "string_too_short"):
-            return f"{validation_hint(head)}, got {len(value or '')} characters."
-        if kind.startswith(("greater_than", "less_than")) or kind.endswith("_parsing"):
-            # The parameter's name leads, spelled as the API spells it.
-            return validation_hint(head, value) + "."
-        return f"{head}: {message}."
-    return f"{_path(loc)}: {message}."
-
-
-def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
-    """The request's validation errors as sentences that say what to change."""
-    errors = exc.errors(include_url=False)
-    sentences = list(dict.fromkeys(_one(e) for e in errors))  # unique, in order
-    shown = sentences[:limit]
-    if len(sentences) > limit:
-        shown.append(f"({len(sentences) - limit} more.)")
-    return " ".join(shown)
+    messages: list[Any] = Field(default_factory=list, max_length=_LIMITS.max_messages)
+    max_tokens: int | None = Field(default=None, le=_LIMITS.max_completion_tokens)
+    max_completion_tokens: int | None = Field(default=None, le=_LIMITS.max_completion_tokens)
