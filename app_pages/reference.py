@@ -18,9 +18,6 @@ from explorer.share import comparison_query
 # The overview table's columns.
 _OVERVIEW = ("name", "deprecated", "type", "range", "default", "embedded engine")
 
-# Parameters whose explanation is best read next to the penalty formula.
-_PENALTIES = ("frequency_penalty", "presence_penalty")
-
 
 def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
@@ -43,8 +40,8 @@ def _claim_and_truth(claim: str, truth: str) -> None:
 def _param_details(p: catalog.Param) -> None:
     st.markdown(f"**{p.summary}**")
     st.markdown(p.explanation)
-    if p.name in _PENALTIES:
-        st.code(catalog.PENALTY_FORMULA, language="python")
+    if p.formula:
+        st.code(p.formula, language="python")
     facts = [f"**Type** `{p.type}`", f"**Default** `{catalog.default_text(p)}`"]
     if p.range_text != "-":
         facts.insert(1, f"**Range** {p.range_text}")

@@ -124,6 +124,9 @@ class Param:
     choices: tuple[Any, ...] = ()  # the values a "choice" control offers (JSON values)
     example: Any = None  # the value a "json" or "prediction" control starts from
     no_control: str = ""  # why the Playground has no control for it ("" when it has one)
+    formula: str = ""  # code that says exactly what it does, shown with the explanation
+    # What makes it "on" for a parameter that `requires` it: "tick tools and <on_means>".
+    on_means: str = "switch it on"
 
     @property
     def range_text(self) -> str:
@@ -538,6 +541,7 @@ _PARAM_LIST: list[Param] = [
     Param(
         name="frequency_penalty",
         applies_to=_NOT_FOR_REASONING,
+        formula=PENALTY_FORMULA,
         type="number",
         control="slider",
         default=0,
@@ -583,6 +587,7 @@ _PARAM_LIST: list[Param] = [
     Param(
         name="presence_penalty",
         applies_to=_NOT_FOR_REASONING,
+        formula=PENALTY_FORMULA,
         type="number",
         control="slider",
         default=0,
@@ -1098,6 +1103,7 @@ _PARAM_LIST: list[Param] = [
         name="tools",
         type="array",
         control="tools",
+        on_means="describe at least one function",
         engine_note=(
             "Function tools: the reply is constrained to valid calls. Custom tools are a 400 "
             "naming tools."
@@ -2270,7 +2276,7 @@ def validation_hint(name: str, value: Any = None) -> str:
         hint = f"each {name} value must be between {p.range_text.replace(' to ', ' and ')}"
     elif p.unit:
         hint = f"{name} takes {p.range_text}"
-    elif p.name == "seed":
+    elif (p.minimum, p.maximum) == (_INT64_MIN, _INT64_MAX):
         hint = f"{name} must be a whole number that fits in 64 bits"
     elif p.minimum is not None and p.maximum is not None:
         hint = f"{name} must be {kind}between {_fmt(p.minimum)} and {_fmt(p.maximum)}"

@@ -14,7 +14,7 @@ the popover with the long explanation and the cheatsheet correction.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -22,6 +22,7 @@ from typing import Any, Final
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.bounds import JS_SAFE_INT
 from explorer.schema_check import schema_problems
 from explorer.tokens import Tokenizer, plan_logit_bias, visible
 
@@ -29,9 +30,11 @@ from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, STARTING_PARAMS, parse_json, st
 from .markdown import escape_markdown
 
 __all__ = [
+    "KINDS",
     "PARAM_GROUPS",
     "STARTED_KEY",
     "Collected",
+    "Kind",
     "escape_stop",
     "panel_names",
     "panel_state",
@@ -83,8 +86,6 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 STOP_FIELDS = 4  # the API takes up to 4 sequences (catalog: stop.maximum)
-# Browsers hold numbers as doubles: Streamlit's number input cannot go past 2**53.
-_JS_SAFE_INT = 2**53 - 1
 _PERSIST: Final = "session"  # a Literal for the widgets' persist_state
 STARTED_KEY = "form_started"  # the form holds a request (the starting one, or a loaded one)
 
@@ -129,32 +130,26 @@ def _mirror_send_box(p: catalog.Param) -> None:
     # stream_options is one option box under its send box: shown ticked while
     # not sent, it reads as "usage comes"; so it follows the send box (a ticked
     # stream_options asks for usage; the learner can still untick the option).
-    if p.control == "stream_options":
+    kind = KINDS.get(p.control)
+    if kind is not None and kind.follows_send_box:
         st.session_state[value_key(p.name)] = _ticked(p.name)
-
-
-def _tools_value() -> Any:
-    value, _ = parse_json(st.session_state.get(value_key("tools"), ""), "tools")
-    return value
 
 
 def _is_on(name: str) -> bool:
     """True when `name` is sent with a value that lets its dependants apply."""
     if not _ticked(name):
         return False
-    if name == "tools":
-        tools = _tools_value()
-        return isinstance(tools, list) and bool(tools)
-    return bool(st.session_state.get(value_key(name)))
+    p = catalog.param(name)
+    kind = KINDS.get(p.control)
+    return kind.is_on(p) if kind is not None else False
 
 
 def _missing_requirement(p: catalog.Param) -> str:
     """Why `p` does not apply yet ("" when it does)."""
     for required in p.requires:
         if not _is_on(required):
-            if required == "tools":
-                return "Needs tools: tick tools and describe at least one function."
-            return f"Needs {required}: tick {required} and switch it on."
+            on_means = catalog.param(required).on_means
+            return f"Needs {required}: tick {required} and {on_means}."
     return ""
 
 
@@ -162,8 +157,8 @@ def _details(p: catalog.Param) -> None:
     """The long explanation, facts and the cheatsheet correction (inside a popover)."""
     st.markdown(f"**{p.name}**: {p.summary}")
     st.markdown(p.explanation)
-    if p.name in ("frequency_penalty", "presence_penalty"):
-        st.code(catalog.PENALTY_FORMULA, language="python")
+    if p.formula:
+        st.code(p.formula, language="python")
     facts = [f"Type `{p.type}`", f"default `{catalog.default_text(p)}`"]
     if p.range_text != "-":
         facts.insert(1, f"range {p.range_text}")
@@ -209,10 +204,53 @@ def _header(p: catalog.Param, blocked: str) -> None:
         st.caption(blocked)
 
 
-# ---------------------------------------------------------------- one control per kind
+# ---------------------------------------------------------------- the control kinds
+#
+# One entry per kind of control (`Param.control`): how it is drawn, and which
+# widget state shows a given value (what a link or a loaded request sets). The
+# two sit side by side, so a new kind is one entry with both.
 
 
-def _slider(p: catalog.Param, disabled: bool) -> Any:
+@dataclass(frozen=True)
+class _Context:
+    """What some controls need besides their parameter."""
+
+    tokenizer: Tokenizer | None = None
+    tokenizer_note: str = ""
+
+
+# (the value to send, the problems that keep it from being sent)
+Drawn = tuple[Any, list[str]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of control: draw it (-> value and problems), and the state that shows a value."""
+
+    draw: Callable[[catalog.Param, bool, _Context], Drawn]
+    state: Callable[[catalog.Param, Any], dict[str, Any]]
+    # True while the value lets the parameters that require this one apply.
+    is_on: Callable[[catalog.Param], bool] = lambda p: bool(st.session_state.get(value_key(p.name)))
+    # The value box follows the send box (see _mirror_send_box).
+    follows_send_box: bool = False
+
+
+def _empty(p: catalog.Param, what: str) -> list[str]:
+    return [f"{p.name} is ticked but {what}, or untick it."]
+
+
+def _same_value(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {value_key(p.name): value}
+
+
+def _as_json_text(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {value_key(p.name): json.dumps(value, indent=2, ensure_ascii=False)}
+
+
+# -- slider: a bounded number
+
+
+def _slider(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     integer = p.type.startswith("integer")
     low = p.minimum if p.minimum is not None else 0
     high = p.maximum if p.maximum is not None else 1
@@ -232,18 +270,25 @@ def _slider(p: catalog.Param, disabled: bool) -> Any:
         persist_state=_PERSIST,
     )
     # Slider steps are added in floating point (0.1 + 0.2): send the value as shown.
-    return value if integer else round(float(value), 6)
+    return (value if integer else round(float(value), 6)), []
 
 
-def _integer(p: catalog.Param, disabled: bool) -> Any:
+def _slider_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {value_key(p.name): value if p.type.startswith("integer") else float(value)}
+
+
+# -- integer: a whole number, as large as a browser holds
+
+
+def _integer(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), p.default)
     # The widget holds only the browser's limits: a value outside the API's
     # range (max_tokens -5, n 0) must reach the validation, which says what is
     # wrong in a sentence; a browser box that refuses it shows only a red frame.
     value = st.number_input(
         p.name,
-        min_value=-_JS_SAFE_INT,
-        max_value=_JS_SAFE_INT,
+        min_value=-JS_SAFE_INT,
+        max_value=JS_SAFE_INT,
         step=int(p.step or 1),
         key=value_key(p.name),
         on_change=_touch,
@@ -253,19 +298,22 @@ def _integer(p: catalog.Param, disabled: bool) -> Any:
         label_visibility="collapsed",
         persist_state=_PERSIST,
     )
-    wider = (p.minimum is not None and p.minimum < -_JS_SAFE_INT) or (
-        p.maximum is not None and p.maximum > _JS_SAFE_INT
+    wider = (p.minimum is not None and p.minimum < -JS_SAFE_INT) or (
+        p.maximum is not None and p.maximum > JS_SAFE_INT
     )
     if wider:
         st.caption(
-            f"This box takes whole numbers from -{_JS_SAFE_INT:,} to {_JS_SAFE_INT:,} (what a "
+            f"This box takes whole numbers from -{JS_SAFE_INT:,} to {JS_SAFE_INT:,} (what a "
             f"browser holds exactly); the API accepts {p.range_text}. Send larger ones "
             "from code (View code)."
         )
-    return value
+    return value, _empty(p, "empty: enter a whole number") if value is None else []
 
 
-def _toggle(p: catalog.Param, disabled: bool) -> bool:
+# -- toggle: true or false
+
+
+def _toggle(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), bool(p.default))
     with st.container(horizontal=True, vertical_alignment="center"):
         value = st.toggle(
@@ -278,12 +326,15 @@ def _toggle(p: catalog.Param, disabled: bool) -> bool:
             persist_state=_PERSIST,
         )
         st.markdown(f"`{json.dumps(bool(value))}`")
-    return bool(value)
+    return bool(value), []
 
 
-def _text(p: catalog.Param, disabled: bool) -> str:
+# -- text: a free string
+
+
+def _text(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), "")
-    return (
+    value = (
         st.text_input(
             p.name,
             key=value_key(p.name),
@@ -296,9 +347,13 @@ def _text(p: catalog.Param, disabled: bool) -> str:
         )
         or ""
     )
+    return value, _empty(p, "empty: type a value") if value == "" else []
 
 
-def _stop(p: catalog.Param, disabled: bool) -> list[str]:
+# -- stop: up to four sequences, escapes typed as \n
+
+
+def _stop(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     typed = []
     with st.container(horizontal=True, gap="small"):
         for i in range(int(p.maximum or STOP_FIELDS)):
@@ -318,7 +373,19 @@ def _stop(p: catalog.Param, disabled: bool) -> list[str]:
                 or ""
             )
     st.caption("Type \\n for a newline, \\t for a tab.")
-    return stop_sequences(typed)
+    value = stop_sequences(typed)
+    return value, [] if value else _empty(p, "every field is empty: type a sequence")
+
+
+def _stop_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    sequences = [value] if isinstance(value, str) else list(value)
+    return {
+        value_key(p.name, str(i)): escape_stop(sequences[i]) if i < len(sequences) else ""
+        for i in range(STOP_FIELDS)
+    }
+
+
+# -- response_format: text / json_object / json_schema
 
 
 def _load_example_schema() -> None:
@@ -328,7 +395,7 @@ def _load_example_schema() -> None:
     _touch("response_format")
 
 
-def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+def _response_format(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     kinds = ["text", "json_object", "json_schema"]
     _init(value_key(p.name), "text")
     kind = st.radio(
@@ -348,7 +415,7 @@ def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
             "it guarantees valid JSON, not any particular keys."
         )
     if kind != "json_schema":
-        return {"type": kind}, ""
+        return {"type": kind}, []
     _init(value_key(p.name, "name"), "person")
     _init(value_key(p.name, "strict"), True)
     _init(value_key(p.name, "schema"), json.dumps(EXAMPLE_SCHEMA, indent=2))
@@ -399,10 +466,30 @@ def _response_format(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         "type": "json_schema",
         "json_schema": {"name": name or "", "schema": schema, "strict": bool(strict)},
     }
-    return value, problem
+    return value, [problem] if problem else []
 
 
-def _tools(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+def _response_format_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {value_key(p.name): value["type"]}
+    if value["type"] == "json_schema":
+        spec = value["json_schema"]
+        state[value_key(p.name, "name")] = spec.get("name", "")
+        state[value_key(p.name, "strict")] = bool(spec.get("strict"))
+        state[value_key(p.name, "schema")] = json.dumps(
+            spec.get("schema") or {}, indent=2, ensure_ascii=False
+        )
+    return state
+
+
+# -- tools: a JSON list of function tools
+
+
+def _tools_value() -> Any:
+    value, _ = parse_json(st.session_state.get(value_key("tools"), ""), "tools")
+    return value
+
+
+def _tools(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), json.dumps(EXAMPLE_TOOLS, indent=2))
     text = st.text_area(
         "tools (JSON)",
@@ -415,10 +502,19 @@ def _tools(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         persist_state=_PERSIST,
     )
     st.caption("A JSON list of function tools; the example describes get_weather(city, unit).")
-    return parse_json(text or "", "tools")
+    value, problem = parse_json(text or "", "tools")
+    return value, [problem] if problem else []
 
 
-def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+def _tools_on(p: catalog.Param) -> bool:
+    tools = _tools_value()
+    return isinstance(tools, list) and bool(tools)
+
+
+# -- tool_choice: none / auto / required / a named function
+
+
+def _tool_choice(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), "auto")
     mode = st.radio(
         p.name,
@@ -432,7 +528,7 @@ def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         persist_state=_PERSIST,
     )
     if mode != "a named function":
-        return mode, ""
+        return mode, []
     tools = _tools_value()
     names = [
         t["function"]["name"]
@@ -449,11 +545,23 @@ def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         persist_state=_PERSIST,
     )
     if not name:
-        return None, "tool_choice names a function, but tools describe none."
-    return {"type": "function", "function": {"name": name}}, ""
+        return None, ["tool_choice names a function, but tools describe none."]
+    return {"type": "function", "function": {"name": name}}, []
 
 
-def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
+def _tool_choice_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {value_key(p.name): value}
+    return {
+        value_key(p.name): "a named function",
+        value_key(p.name, "function"): value["function"]["name"],
+    }
+
+
+# -- stream_options: include_usage and include_obfuscation
+
+
+def _stream_options(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), False)
     _init(value_key(p.name, "obfuscation"), True)
     include = st.checkbox(
@@ -478,10 +586,20 @@ def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
     options = {"include_usage": bool(include)}
     if not obfuscate:
         options["include_obfuscation"] = False
-    return options
+    return options, []
 
 
-def _choice(p: catalog.Param, disabled: bool) -> Any:
+def _stream_options_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {
+        value_key(p.name): bool(value.get("include_usage")),
+        value_key(p.name, "obfuscation"): value.get("include_obfuscation", True) is not False,
+    }
+
+
+# -- choice: one of `p.choices`
+
+
+def _choice(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     """One of `p.choices`; options are their JSON spellings (a list, a string ...)."""
     options = [json.dumps(c) for c in p.choices]
     start = json.dumps(p.default) if p.default in p.choices else options[0]
@@ -496,11 +614,17 @@ def _choice(p: catalog.Param, disabled: bool) -> Any:
         label_visibility="collapsed",
         persist_state=_PERSIST,
     )
-    return json.loads(picked or options[0])
+    return json.loads(picked or options[0]), []
 
 
-def _json_value(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
-    """A JSON editor that starts from the catalog's example."""
+def _choice_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {value_key(p.name): json.dumps(value)}
+
+
+# -- json: a JSON editor that starts from the catalog's example
+
+
+def _json_value(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), json.dumps(p.example, indent=2, ensure_ascii=False))
     text = st.text_area(
         f"{p.name} (JSON)",
@@ -512,11 +636,14 @@ def _json_value(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
         label_visibility="collapsed",
         persist_state=_PERSIST,
     )
-    return parse_json(text or "", p.name)
+    value, problem = parse_json(text or "", p.name)
+    return value, [problem] if problem else []
 
 
-def _prediction(p: catalog.Param, disabled: bool) -> str:
-    """The predicted text; sent as {"type": "content", "content": text}."""
+# -- prediction: the predicted text, sent as {"type": "content", "content": text}
+
+
+def _prediction(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     example = p.example["content"] if isinstance(p.example, dict) else ""
     _init(value_key(p.name), example)
     text = st.text_area(
@@ -530,12 +657,21 @@ def _prediction(p: catalog.Param, disabled: bool) -> str:
         placeholder="The text you expect the answer to be (most of it)",
         persist_state=_PERSIST,
     )
-    return text or ""
+    value = {"type": "content", "content": text or ""}
+    return value, [] if text else _empty(p, "empty: type the text you expect")
 
 
-def _logit_bias(
-    p: catalog.Param, disabled: bool, tokenizer: Tokenizer | None, note: str
-) -> tuple[Any, list[str]]:
+def _prediction_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    content = value.get("content", "") if isinstance(value, dict) else ""
+    if isinstance(content, list):  # content parts: their text, joined
+        content = "".join(str(part.get("text", "")) for part in content)
+    return {value_key(p.name): content}
+
+
+# -- logit_bias: words or token ids, looked up with the endpoint's tokenizer
+
+
+def _logit_bias(p: catalog.Param, disabled: bool, ctx: _Context) -> Drawn:
     _init(value_key(p.name), "")
     text = st.text_area(
         "logit_bias entries",
@@ -548,14 +684,15 @@ def _logit_bias(
         placeholder='One a line: " Paris" = -100  (quotes keep the space)\n9079 = -100  (an id)',
         persist_state=_PERSIST,
     )
+    note = ctx.tokenizer_note
     if not (text or "").strip():
         st.caption(
             escape_markdown(note)
             if note
             else "Type words or token ids; words are looked up with the tokenizer."
         )
-        return {}, []
-    plan = plan_logit_bias(text or "", tokenizer, no_tokenizer_note=note)
+        return {}, _empty(p, "has no entries: add one")
+    plan = plan_logit_bias(text or "", ctx.tokenizer, no_tokenizer_note=note)
     if plan.tokens:
         st.dataframe(
             [
@@ -577,7 +714,31 @@ def _logit_bias(
         st.warning(escape_markdown(warning), icon=":material/warning:")
     for error in plan.errors:
         st.error(escape_markdown(error), icon=":material/error:")
+    if not plan.logit_bias and not plan.errors:
+        return {}, _empty(p, "has no entries: add one")
     return plan.logit_bias, plan.errors
+
+
+def _logit_bias_state(p: catalog.Param, value: Any) -> dict[str, Any]:
+    return {value_key(p.name): "\n".join(f"{token} = {bias}" for token, bias in value.items())}
+
+
+# Every kind the parameter panel draws (model and messages are drawn elsewhere).
+KINDS: dict[str, Kind] = {
+    "slider": Kind(_slider, _slider_state),
+    "integer": Kind(_integer, _same_value),
+    "toggle": Kind(_toggle, _same_value),
+    "text": Kind(_text, _same_value),
+    "stop": Kind(_stop, _stop_state),
+    "response_format": Kind(_response_format, _response_format_state),
+    "tools": Kind(_tools, _as_json_text, is_on=_tools_on),
+    "tool_choice": Kind(_tool_choice, _tool_choice_state),
+    "stream_options": Kind(_stream_options, _stream_options_state, follows_send_box=True),
+    "choice": Kind(_choice, _choice_state),
+    "json": Kind(_json_value, _as_json_text),
+    "prediction": Kind(_prediction, _prediction_state),
+    "logit_bias": Kind(_logit_bias, _logit_bias_state),
+}
 
 
 # ---------------------------------------------------------------- state
@@ -593,12 +754,6 @@ def escape_stop(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
 
 
-def _number(p: catalog.Param, value: Any) -> Any:
-    if p.control == "slider" and not p.type.startswith("integer"):
-        return float(value)
-    return value
-
-
 def panel_state(base: Mapping[str, Any]) -> dict[str, Any]:
     """Session keys -> values that make the parameter panel show `base` (messages aside).
 
@@ -606,115 +761,30 @@ def panel_state(base: Mapping[str, Any]) -> dict[str, Any]:
     """
     state: dict[str, Any] = {STARTED_KEY: True}
     for name in panel_names():
-        p = catalog.param(name)
         state[send_key(name)] = name in base
-        if name not in base:
-            continue
-        value = base[name]
-        key = value_key(name)
-        if p.control in ("slider", "integer"):
-            state[key] = _number(p, value)
-        elif p.control in ("toggle", "text"):
-            state[key] = value
-        elif p.control == "stop":
-            sequences = [value] if isinstance(value, str) else list(value)
-            for i in range(STOP_FIELDS):
-                state[value_key(name, str(i))] = (
-                    escape_stop(sequences[i]) if i < len(sequences) else ""
-                )
-        elif p.control == "logit_bias":
-            state[key] = "\n".join(f"{token} = {bias}" for token, bias in value.items())
-        elif p.control == "response_format":
-            state[key] = value["type"]
-            if value["type"] == "json_schema":
-                spec = value["json_schema"]
-                state[value_key(name, "name")] = spec.get("name", "")
-                state[value_key(name, "strict")] = bool(spec.get("strict"))
-                state[value_key(name, "schema")] = json.dumps(
-                    spec.get("schema") or {}, indent=2, ensure_ascii=False
-                )
-        elif p.control == "tools":
-            state[key] = json.dumps(value, indent=2, ensure_ascii=False)
-        elif p.control == "tool_choice":
-            if isinstance(value, str):
-                state[key] = value
-            else:
-                state[key] = "a named function"
-                state[value_key(name, "function")] = value["function"]["name"]
-        elif p.control == "stream_options":
-            state[key] = bool(value.get("include_usage"))
-            state[value_key(name, "obfuscation")] = (
-                value.get("include_obfuscation", True) is not False
-            )
-        elif p.control == "choice":
-            state[key] = json.dumps(value)
-        elif p.control == "json":
-            state[key] = json.dumps(value, indent=2, ensure_ascii=False)
-        elif p.control == "prediction":
-            content = value.get("content", "") if isinstance(value, dict) else ""
-            if isinstance(content, list):  # content parts: their text, joined
-                content = "".join(str(part.get("text", "")) for part in content)
-            state[key] = content
+        if name in base:
+            p = catalog.param(name)
+            state.update(KINDS[p.control].state(p, base[name]))
     return state
 
 
 # ---------------------------------------------------------------- the panel
 
 
-def _control(p: catalog.Param, out: Collected, tokenizer: Tokenizer | None, note: str) -> None:
+def _control(p: catalog.Param, out: Collected, ctx: _Context) -> None:
+    kind = KINDS.get(p.control)
+    if kind is None:  # a control kind this panel does not draw (model, messages)
+        return
     blocked = _missing_requirement(p)
     if blocked and _ticked(p.name):  # what it needs was switched off: so is it
         _untick(p)
     _header(p, blocked)
-    disabled = bool(blocked)
-    problem = ""
-    problems: list[str] = []
-    value: Any
-    if p.control == "slider":
-        value = _slider(p, disabled)
-    elif p.control == "integer":
-        value = _integer(p, disabled)
-        if value is None:
-            problem = f"{p.name} is ticked but empty: enter a whole number, or untick it."
-    elif p.control == "toggle":
-        value = _toggle(p, disabled)
-    elif p.control == "text":
-        value = _text(p, disabled)
-        if value == "":
-            problem = f"{p.name} is ticked but empty: type a value, or untick it."
-    elif p.control == "stop":
-        value = _stop(p, disabled)
-        if not value:
-            problem = "stop is ticked but every field is empty: type a sequence, or untick it."
-    elif p.control == "response_format":
-        value, problem = _response_format(p, disabled)
-    elif p.control == "tools":
-        value, problem = _tools(p, disabled)
-    elif p.control == "tool_choice":
-        value, problem = _tool_choice(p, disabled)
-    elif p.control == "stream_options":
-        value = _stream_options(p, disabled)
-    elif p.control == "choice":
-        value = _choice(p, disabled)
-    elif p.control == "json":
-        value, problem = _json_value(p, disabled)
-    elif p.control == "prediction":
-        text = _prediction(p, disabled)
-        value = {"type": "content", "content": text}
-        if not text:
-            problem = "prediction is ticked but empty: type the text you expect, or untick it."
-    elif p.control == "logit_bias":
-        value, problems = _logit_bias(p, disabled, tokenizer, note)
-        if not value and not problems:
-            problem = "logit_bias is ticked but has no entries: add one, or untick it."
-    else:  # a control kind this panel does not draw (model, messages)
-        return
+    value, problems = kind.draw(p, bool(blocked), ctx)
     if blocked or not _ticked(p.name):
         return  # not sent: the server uses its default
-    if problem:
-        out.problems.append(problem)
-    out.problems.extend(problems)
-    if not problem and not problems:
+    if problems:
+        out.problems.extend(problems)
+    else:
         out.params[p.name] = value
 
 
@@ -731,13 +801,14 @@ def parameter_panel(
     if STARTED_KEY not in st.session_state:  # a first visit: the starting request
         st.session_state.update(panel_state(STARTING_PARAMS))
     out = Collected()
+    ctx = _Context(tokenizer, tokenizer_note)
     st.caption(
         "Only ticked parameters are sent; the server uses its default for the rest. "
         "Changing a value ticks its box; Explain tells what it does."
     )
     for name in main:
         with st.container(key=f"control_{name}"):
-            _control(catalog.param(name), out, tokenizer, tokenizer_note)
+            _control(catalog.param(name), out, ctx)
     rest = st.expander("All parameters", key="playground_all_params") if main else nullcontext()
     with rest:
         tabs = st.tabs(list(PARAM_GROUPS), key="playground_param_tabs")
@@ -747,5 +818,5 @@ def parameter_panel(
                     if name in main:
                         continue
                     with st.container(key=f"control_{name}"):
-                        _control(catalog.param(name), out, tokenizer, tokenizer_note)
+                        _control(catalog.param(name), out, ctx)
     return out
