@@ -7,7 +7,6 @@ The base request is the Playground's form (shared widgets, shared state).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from contextlib import closing
@@ -28,38 +27,25 @@ from explorer.compare import (
     matching_preset,
     parse_comparison,
     presets,
-    same_settings,
     stream_variants,
     variant_label,
 )
 from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED, PROFILE_LABELS
 from explorer.faults import Failure
+from explorer.history import RunRecord
 from explorer.server_notes import Answer, answer_notes, usage_note
 from explorer.share import comparison_query
-from ui import controls, messages, presenter
+from ui import presenter
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.markdown import code_span, escape_markdown
 from ui.run import draw_texts, retry_box, show_failure
 from ui.sidebar import connection_sidebar
-from ui.spec_form import (
-    adopt_link_model,
-    incoming_link,
-    load_base,
-    publish_link,
-    read_base,
-    recorded_run,
-    save_run,
-    share_box,
-)
+from ui.spec_page import SpecPage
 
 COUNT_KEY = "compare_count"  # how many variants the form shows (2 to 4)
-RESULT_KEY = "compare_result"  # the last run (or a recorded one): a dict, see _keep
-NOTICES_KEY = "compare_notices"  # messages for the next run of the page (link problems)
 PRESET_KEY = "compare_preset"
-PLAYGROUND_REQUEST_KEY = "playground_request"  # the Playground's valid payload, or None
-SPEC_KEY = "compare_spec"  # the comparison the form holds (canonical JSON), or None
 _PERSIST = "session"
 _REDRAW_S = 0.05  # at most ~20 redraws a second per variant while streaming
 
@@ -73,24 +59,19 @@ def _variant_text(variant: dict[str, Any]) -> str:
     return text if len(text) <= 60 else json.dumps(variant, ensure_ascii=False, indent=2)
 
 
-def _load(comparison: Comparison) -> None:
-    """Put a whole comparison into the form (before its widgets are drawn)."""
-    load_base(comparison.base)
+def _load_settings(comparison: Comparison) -> None:
+    """Put a comparison's variants into the form (before its widgets are drawn)."""
     st.session_state[COUNT_KEY] = len(comparison.variants)
     for i, variant in enumerate(comparison.variants):
         st.session_state[variant_key(i)] = _variant_text(variant)
-
-
-def _notice(text: str) -> None:
-    st.session_state.setdefault(NOTICES_KEY, []).append(text)
 
 
 def _pick_preset() -> None:
     label = st.session_state.get(PRESET_KEY)
     for preset in presets():
         if preset.label == label:
-            _load(preset.comparison)
-            st.session_state.pop(RESULT_KEY, None)
+            PAGE.load(preset.comparison)
+            st.session_state.pop(PAGE.result_key, None)
     st.session_state[PRESET_KEY] = None  # a pill, not a state: the next click loads again
 
 
@@ -120,7 +101,7 @@ def _keep(
     model: str,
     recorded: float | None = None,
 ) -> None:
-    st.session_state[RESULT_KEY] = {
+    st.session_state[PAGE.result_key] = {
         "spec": comparison.canonical(),
         "results": [r.model_dump(mode="json") for r in results],
         "run_id": run_id,
@@ -130,55 +111,33 @@ def _keep(
     }
 
 
-def _first_visit() -> None:
-    """Keep the Playground's request as the base if it makes a valid comparison, else load
-    the first preset whole."""
-    default = presets()[0].comparison
-    playground = st.session_state.get(PLAYGROUND_REQUEST_KEY)
-    if isinstance(playground, dict):
-        base = {k: v for k, v in playground.items() if k != "model"}
-        try:
-            parse_comparison({"base": base, "variants": default.variants})
-        except SpecError:
-            pass
-        else:
-            st.session_state[COUNT_KEY] = len(default.variants)
-            for i, variant in enumerate(default.variants):
-                st.session_state[variant_key(i)] = _variant_text(variant)
-            return
-    _load(default)
+def _show_record(record: RunRecord) -> bool:
+    """Show the recorded outputs of a stored run of this comparison."""
+    _keep(
+        Comparison.model_validate(record.spec),
+        [VariantResult.model_validate(r) for r in record.results],
+        run_id=record.id,
+        endpoint=record.endpoint,
+        model=record.model,
+        recorded=record.created,
+    )
+    return True
 
 
-def _open_link(active: ActiveConnection) -> None:
-    """Restore the comparison (and a recorded run) from a link opened in this session."""
-    link = incoming_link("compare", presets()[0].comparison)
-    if link is None:
-        if COUNT_KEY not in st.session_state:  # first visit: start from a ready comparison
-            _first_visit()
-        return
-    if link.error:
-        _notice(link.error)
-    _load(link.spec)
-    st.session_state.pop(RESULT_KEY, None)
-    spec = link.spec
-    assert isinstance(spec, Comparison)
-    if link.run_id:
-        _open_run(link.run_id, spec)
-    adopt_link_model(spec.model, active, _notice)
+def _with_base(default: Comparison, base: dict[str, Any]) -> Comparison:
+    return parse_comparison({"base": base, "variants": default.variants})
 
 
-def _open_run(run_id: str, spec: Comparison) -> None:
-    """Show the recorded outputs of a stored run of this comparison, or say why not."""
-    record = recorded_run("compare", run_id, spec.canonical(), _notice, "Compare")
-    if record is not None:
-        _keep(
-            Comparison.model_validate(record.spec),
-            [VariantResult.model_validate(r) for r in record.results],
-            run_id=record.id,
-            endpoint=record.endpoint,
-            model=record.model,
-            recorded=record.created,
-        )
+PAGE: SpecPage[Comparison] = SpecPage(
+    kind="compare",
+    button="Compare",
+    outputs="outputs",
+    default=lambda: presets()[0].comparison,
+    with_base=_with_base,
+    load_settings=_load_settings,
+    show_record=_show_record,
+    started_key=COUNT_KEY,
+)
 
 
 # ---------------------------------------------------------------- drawing
@@ -417,17 +376,7 @@ def _show(
     results = [VariantResult.model_validate(r) for r in result_state["results"]]
     changed = differences(spec)
     labels = [variant_label(i, c) for i, c in enumerate(changed)]
-    if result_state.get("recorded") is not None:
-        when = dt.datetime.fromtimestamp(result_state["recorded"], tz=dt.UTC)
-        st.info(
-            f"**Recorded outputs** of run `{result_state['run_id']}` "
-            f"({when:%Y-%m-%d %H:%M} UTC, {result_state['endpoint']}, model "
-            f"`{result_state['model']}`): shown from the app's history, not run again. Press "
-            "**Run again** to send the same requests now.",
-            icon=":material/history:",
-        )
-    elif comparison is not None and not same_settings(spec.canonical(), comparison.canonical()):
-        st.caption("These outputs are from earlier settings: press Compare to run the new ones.")
+    PAGE.recorded_banner(result_state, comparison)
     columns = st.columns(len(results), gap="medium")
     for i, (column, result) in enumerate(zip(columns, results, strict=True)):
         with column, st.container(key=f"compare_out_{i}"):
@@ -457,17 +406,13 @@ def _show(
 # ---------------------------------------------------------------- the page
 
 active = connection_sidebar()
-_open_link(active)
-
-st.title("Compare")
-st.caption(
+PAGE.open_link(active)
+PAGE.header(
+    active,
+    "Compare",
     "One base request, 2 to 4 variants that change some parameters, all streamed at the "
-    "same time. Start from a preset, or edit the base and the variants."
+    "same time. Start from a preset, or edit the base and the variants.",
 )
-for text in st.session_state.pop(NOTICES_KEY, []):
-    st.warning(text, icon=":material/link_off:")
-if active.endpoint is None:
-    st.error(active.problem, icon=":material/lan:")
 
 st.pills(
     "Presets (from the Reference page's demos)",
@@ -476,19 +421,10 @@ st.pills(
     on_change=_pick_preset,
 )
 
-with st.expander(
-    "Base request: messages and parameters (the Playground's form)", key="compare_base"
-):
-    st.caption(
-        "The same form as the Playground: what you build there is the base here. Variants "
-        "change parameters on top of it."
-    )
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        rows = messages.messages_editor()
-    with right:
-        collected = controls.parameter_panel()
-base, problems = read_base(rows, collected)
+base, problems = PAGE.base_form(
+    "The same form as the Playground: what you build there is the base here. Variants "
+    "change parameters on top of it."
+)
 with st.container(key="compare_base_summary"):
     st.caption("Base request: every variant starts from this (the model is the endpoint's).")
     st.code(json.dumps(base, ensure_ascii=False), language="json", wrap_lines=True)
@@ -553,7 +489,7 @@ if not problems:
         comparison = parse_comparison({"model": active.model, "base": base, "variants": variants})
     except SpecError as exc:
         problems.extend(exc.problems)
-st.session_state[SPEC_KEY] = comparison.canonical() if comparison is not None else None
+PAGE.hold(comparison)
 
 if comparison is not None:
     for slot, changed in zip(badge_slots, differences(comparison), strict=False):
@@ -565,62 +501,25 @@ if comparison is not None:
 for problem in problems:
     st.error(problem, icon=":material/edit_note:")
 
-result_state = st.session_state.get(RESULT_KEY)
-recorded = isinstance(result_state, dict) and result_state.get("recorded") is not None
-with st.container(horizontal=True, vertical_alignment="center", key="compare_run_bar"):
-    clicked = st.button(
-        "Run again" if recorded else "Compare",
-        type="primary",
-        key="compare_run",
-        icon=":material/play_arrow:",
-        disabled=comparison is None or active.endpoint is None or not active.model,
-    )
-    if comparison is not None and active.endpoint is not None:
-        st.caption(_send_caption(len(comparison.variants), active))
+clicked = PAGE.run_bar(
+    disabled=comparison is None or active.endpoint is None or not active.model,
+    caption=_send_caption(len(comparison.variants), active)
+    if comparison is not None and active.endpoint is not None
+    else None,
+)
 
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
     presenter.scroll_after_run("compare_output")  # a projector shows little: bring it up
     results = _run(active, comparison, output)
-    run_id = save_run(
-        "compare",
-        comparison.canonical(),
-        [r.model_dump(mode="json") for r in results],
-        active,
-        _notice,
-    )
+    run_id = PAGE.save(comparison.canonical(), [r.model_dump(mode="json") for r in results], active)
     _keep(comparison, results, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
     st.rerun()
 
-result_state = st.session_state.get(RESULT_KEY)
-if isinstance(result_state, dict):
+result_state = PAGE.result()
+if result_state is not None:
     with output:
         _show(result_state, comparison, active)
 
 if comparison is not None:
-    run_id, shared = None, comparison
-    if isinstance(result_state, dict) and same_settings(
-        result_state["spec"], comparison.canonical()
-    ):
-        # The link names the run and the model it was made with.
-        run_id, shared = result_state.get("run_id"), Comparison.model_validate(result_state["spec"])
-    try:
-        query = comparison_query(
-            shared,
-            run_id=run_id,
-            secrets=[active.endpoint.api_key] if active.endpoint else (),
-        )
-    except SpecError as exc:
-        st.warning(" ".join(exc.problems), icon=":material/link_off:")
-    else:
-        publish_link("compare", query)
-        with st.expander("Share this comparison", icon=":material/share:", key="compare_share"):
-            share_box(
-                query,
-                "The link holds every setting above (never a key)"
-                + (
-                    " and the id of the last run, whose recorded outputs it shows."
-                    if run_id
-                    else "; run it to add its outputs."
-                ),
-            )
+    PAGE.share(comparison, Comparison.model_validate, comparison_query, active)

@@ -18,13 +18,13 @@ from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.extensions import primer_switch
+from ui.form_state import PLAYGROUND_REQUEST_KEY
 from ui.form import build_request, message_dicts
 from ui.markdown import escape_markdown
 from ui.response import code_view, result_view
 from ui.run import draw_texts, execute
 from ui.sidebar import connection_sidebar
 
-REQUEST_KEY = "playground_request"  # the payload that Run would send, or None
 ERROR_KEY = "playground_request_error"  # why there is none ("" when valid)
 RESULT_KEY = "playground_result"  # the last RequestRun
 TOKENIZE_CACHE_KEY = "playground_tokenize_cache"
@@ -93,7 +93,7 @@ with left:
             error = request_sentences(exc)
     if request is not None:
         request = active.prepare(request)  # as this server needs it: what is sent, shown
-    st.session_state[REQUEST_KEY] = request.payload() if request is not None else None
+    st.session_state[PLAYGROUND_REQUEST_KEY] = request.payload() if request is not None else None
     st.session_state[ERROR_KEY] = error
 
     with st.container(horizontal=True, vertical_alignment="center", key="playground_run_bar"):

@@ -7,7 +7,6 @@ The base request is the Playground's form (shared widgets, shared state).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import streamlit as st
@@ -15,8 +14,9 @@ import streamlit as st
 from explorer import params as catalog
 from explorer.bounds import SWEEP_LIMITS
 from explorer.charts import labelled_usage_rows, usage_chart
-from explorer.compare import SpecError, same_settings
+from explorer.compare import SpecError
 from explorer.compare_charts import sweep_chart
+from explorer.history import RunRecord
 from explorer.share import sweep_query
 from explorer.sweep import (
     OWNED_PARAMS,
@@ -29,20 +29,10 @@ from explorer.sweep import (
     to_csv,
     to_json,
 )
-from ui import controls, messages, presenter
-from ui.connection_state import ActiveConnection
+from ui import presenter
 from ui.markdown import escape_markdown
 from ui.sidebar import connection_sidebar
-from ui.spec_form import (
-    adopt_link_model,
-    incoming_link,
-    load_base,
-    publish_link,
-    read_base,
-    recorded_run,
-    save_run,
-    share_box,
-)
+from ui.spec_page import SpecPage
 
 PARAM_KEY = "sweep_param"
 RANGE_KEY = "sweep_range"
@@ -50,10 +40,6 @@ STEPS_KEY = "sweep_steps"
 SAMPLES_KEY = "sweep_samples"
 MODE_KEY = "sweep_mode"
 SEED_KEY = "sweep_seed"
-RESULT_KEY = "sweep_result"
-NOTICES_KEY = "sweep_notices"
-PLAYGROUND_REQUEST_KEY = "playground_request"  # the Playground's valid payload, or None
-SPEC_KEY = "sweep_spec"  # the sweep the form holds (canonical JSON), or None
 _PERSIST = "session"
 _MODES = {
     "seeds": "k requests, seeds s, s+1, ...",
@@ -66,11 +52,6 @@ def _full_range(name: str) -> tuple[float, float]:
     return float(p.minimum or 0.0), float(p.maximum if p.maximum is not None else 1.0)
 
 
-def _load(sweep: Sweep) -> None:
-    load_base(sweep.base)
-    _load_settings(sweep)
-
-
 def _load_settings(sweep: Sweep) -> None:
     st.session_state[PARAM_KEY] = sweep.param
     st.session_state[RANGE_KEY] = (float(sweep.start), float(sweep.stop))
@@ -78,10 +59,6 @@ def _load_settings(sweep: Sweep) -> None:
     st.session_state[SAMPLES_KEY] = sweep.samples
     st.session_state[MODE_KEY] = sweep.mode
     st.session_state[SEED_KEY] = sweep.seed
-
-
-def _notice(text: str) -> None:
-    st.session_state.setdefault(NOTICES_KEY, []).append(text)
 
 
 def _param_changed() -> None:
@@ -97,7 +74,7 @@ def _keep(
     model: str,
     recorded: float | None = None,
 ) -> None:
-    st.session_state[RESULT_KEY] = {
+    st.session_state[PAGE.result_key] = {
         "spec": sweep.canonical(),
         "points": result.points,
         "samples": result.samples,
@@ -112,48 +89,10 @@ def _keep(
     }
 
 
-def _first_visit() -> None:
-    """Keep the Playground's request as the base if a sweep can use it, else load the default."""
-    default = default_sweep()
-    playground = st.session_state.get(PLAYGROUND_REQUEST_KEY)
-    if isinstance(playground, dict):
-        owned = (*OWNED_PARAMS, default.param, "model")
-        base = {k: v for k, v in playground.items() if k not in owned}
-        try:
-            parse_sweep({**default.canonical(), "base": base})
-        except SpecError:
-            pass
-        else:
-            _load_settings(default)
-            return
-    _load(default)
-
-
-def _open_link(active: ActiveConnection) -> None:
-    link = incoming_link("sweep", default_sweep())
-    if link is None:
-        if PARAM_KEY not in st.session_state:  # first visit
-            _first_visit()
-        return
-    if link.error:
-        _notice(link.error)
-    spec = link.spec
-    assert isinstance(spec, Sweep)
-    _load(spec)
-    st.session_state.pop(RESULT_KEY, None)
-    if link.run_id:
-        _open_run(link.run_id, spec)
-    adopt_link_model(spec.model, active, _notice)
-
-
-def _open_run(run_id: str, spec: Sweep) -> None:
-    """Show the recorded results of a stored run of this sweep, or say why not."""
-    record = recorded_run("sweep", run_id, spec.canonical(), _notice, "Sweep")
-    if record is None:
-        return
+def _show_record(record: RunRecord) -> bool:
+    """Show the recorded results of a stored run of this sweep (False: not a sweep's)."""
     if not isinstance(record.results, dict):
-        _notice(f"Run `{run_id}` was made with other settings; its outputs are not shown.")
-        return
+        return False
     recorded = Sweep.model_validate(record.spec)
     result = SweepResult(
         recorded.param,
@@ -168,6 +107,26 @@ def _open_run(run_id: str, spec: Sweep) -> None:
         model=record.model,
         recorded=record.created,
     )
+    return True
+
+
+def _with_base(default: Sweep, base: dict[str, Any]) -> Sweep:
+    owned = (*OWNED_PARAMS, default.param)
+    return parse_sweep(
+        {**default.canonical(), "base": {k: v for k, v in base.items() if k not in owned}}
+    )
+
+
+PAGE: SpecPage[Sweep] = SpecPage(
+    kind="sweep",
+    button="Sweep",
+    outputs="results",
+    default=default_sweep,
+    with_base=_with_base,
+    load_settings=_load_settings,
+    show_record=_show_record,
+    started_key=PARAM_KEY,
+)
 
 
 def _settings() -> dict[str, Any]:
@@ -254,16 +213,7 @@ def _settings() -> dict[str, Any]:
 def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
     spec = Sweep.model_validate(state["spec"])
     points, samples = state["points"], state["samples"]
-    if state.get("recorded") is not None:
-        when = dt.datetime.fromtimestamp(state["recorded"], tz=dt.UTC)
-        st.info(
-            f"**Recorded outputs** of run `{state['run_id']}` ({when:%Y-%m-%d %H:%M} UTC, "
-            f"{state['endpoint']}, model `{state['model']}`): shown from the app's history, not "
-            "run again. Press **Run again** to send the same requests now.",
-            icon=":material/history:",
-        )
-    elif sweep is not None and not same_settings(spec.canonical(), sweep.canonical()):
-        st.caption("These results are from earlier settings: press Sweep to run the new ones.")
+    PAGE.recorded_banner(state, sweep)
     errors = sum(int(p.get("errors") or 0) for p in points)
     if errors:
         first = next((s["error"] for s in samples if s.get("error")), "")
@@ -359,31 +309,20 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
 # ---------------------------------------------------------------- the page
 
 active = connection_sidebar()
-_open_link(active)
-
-st.title("Sweep")
-st.caption(
+PAGE.open_link(active)
+PAGE.header(
+    active,
+    "Sweep",
     "One parameter over a range, k samples at each value: how distinct the samples are, how "
-    "likely the model found its own tokens, how long and how repetitive the texts get."
+    "likely the model found its own tokens, how long and how repetitive the texts get.",
 )
-for text in st.session_state.pop(NOTICES_KEY, []):
-    st.warning(text, icon=":material/link_off:")
-if active.endpoint is None:
-    st.error(active.problem, icon=":material/lan:")
 
 settings = _settings()
 
-with st.expander("Base request: messages and parameters (the Playground's form)", key="sweep_base"):
-    st.caption(
-        "The same form as the Playground. The sweep sets seed, n, the swept parameter and "
-        "logprobs itself, and sends each request without streaming."
-    )
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        rows = messages.messages_editor()
-    with right:
-        collected = controls.parameter_panel()
-base, problems = read_base(rows, collected)
+base, problems = PAGE.base_form(
+    "The same form as the Playground. The sweep sets seed, n, the swept parameter and "
+    "logprobs itself, and sends each request without streaming."
+)
 ignored = [k for k in (*OWNED_PARAMS, settings["param"]) if k in base]
 base = {k: v for k, v in base.items() if k not in ignored}
 if ignored:
@@ -395,28 +334,20 @@ if not problems:
         sweep = parse_sweep({"model": active.model, "base": base, **settings})
     except SpecError as exc:
         problems.extend(exc.problems)
-st.session_state[SPEC_KEY] = sweep.canonical() if sweep is not None else None
+PAGE.hold(sweep)
 for problem in problems:
     st.error(problem, icon=":material/edit_note:")
 
-state = st.session_state.get(RESULT_KEY)
-recorded = isinstance(state, dict) and state.get("recorded") is not None
-with st.container(horizontal=True, vertical_alignment="center", key="sweep_run_bar"):
-    clicked = st.button(
-        "Run again" if recorded else "Sweep",
-        type="primary",
-        key="sweep_run",
-        icon=":material/play_arrow:",
-        disabled=sweep is None or active.endpoint is None,
+caption = None
+if sweep is not None:
+    values = ", ".join(f"{v:g}" for v in sweep.values())
+    total = sweep.steps * sweep.samples
+    requests = sweep.steps * (1 if sweep.mode == "n" else sweep.samples)
+    caption = (
+        f"{sweep.param} = {values}: {total} texts in {requests} requests, "
+        f"{SWEEP_LIMITS.max_concurrency} at a time."
     )
-    if sweep is not None:
-        values = ", ".join(f"{v:g}" for v in sweep.values())
-        total = sweep.steps * sweep.samples
-        requests = sweep.steps * (1 if sweep.mode == "n" else sweep.samples)
-        st.caption(
-            f"{sweep.param} = {values}: {total} texts in {requests} requests, "
-            f"{SWEEP_LIMITS.max_concurrency} at a time."
-        )
+clicked = PAGE.run_bar(disabled=sweep is None or active.endpoint is None, caption=caption)
 
 output = st.container(key="sweep_output")
 if clicked and sweep is not None and active.endpoint is not None:
@@ -440,37 +371,16 @@ if clicked and sweep is not None and active.endpoint is not None:
             on_retry=retrying,
             embedded=active.endpoint.embedded,
         )
-    run_id = save_run(
-        "sweep",
-        sweep.canonical(),
-        {"points": result.points, "samples": result.samples},
-        active,
-        _notice,
+    run_id = PAGE.save(
+        sweep.canonical(), {"points": result.points, "samples": result.samples}, active
     )
     _keep(sweep, result, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
     st.rerun()
 
-state = st.session_state.get(RESULT_KEY)
-if isinstance(state, dict):
+state = PAGE.result()
+if state is not None:
     with output:
         _show(state, sweep)
 
 if sweep is not None:
-    run_id, shared = None, sweep
-    if isinstance(state, dict) and same_settings(state["spec"], sweep.canonical()):
-        # The link names the run and the model it was made with.
-        run_id, shared = state.get("run_id"), Sweep.model_validate(state["spec"])
-    try:
-        query = sweep_query(
-            shared, run_id=run_id, secrets=[active.endpoint.api_key] if active.endpoint else ()
-        )
-    except SpecError as exc:
-        st.warning(" ".join(exc.problems), icon=":material/link_off:")
-    else:
-        publish_link("sweep", query)
-        with st.expander("Share this sweep", icon=":material/share:", key="sweep_share"):
-            share_box(
-                query,
-                "The link holds every setting above (never a key)"
-                + (" and the id of the last run." if run_id else "; run it to add its results."),
-            )
+    PAGE.share(sweep, Sweep.model_validate, sweep_query, active)

@@ -18,7 +18,11 @@ import re
 
 import streamlit as st
 
-__all__ = ["FORM_KEY", "carry_form"]
+__all__ = ["FORM_KEY", "PLAYGROUND_REQUEST_KEY", "carry_form"]
+
+# The payload the Playground's Run would send (None while the form is invalid):
+# Compare and Sweep start from it on a first visit.
+PLAYGROUND_REQUEST_KEY = "playground_request"
 
 # Widget keys of the shared form whose values a learner sets (buttons,
 # popovers and tables are left alone: their state cannot be assigned).
