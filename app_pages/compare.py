@@ -1,7 +1,7 @@
 """Compare: one base request and 2 to 4 variants, streamed side by side and measured.
 
 Thin on purpose: comparisons, the runner and the measures live in
-`explorer.compare`, links in `explorer.share`, history in `explorer.history`.
+`explorer.runs.compare`, links in `explorer.runs.share`, history in `explorer.runs.history`.
 The base request is the Playground's form (shared widgets, shared state).
 """
 
@@ -14,11 +14,12 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.annotate import explain_finish_reason
 from explorer.api import ChatCompletionRequest
-from explorer.bounds import MAX_VARIANTS, MIN_VARIANTS
-from explorer.charts import labelled_usage_rows, usage_chart
-from explorer.compare import (
+from explorer.http.endpoints import EMBEDDED, PROFILE_LABELS
+from explorer.http.faults import Failure
+from explorer.http.server_notes import Answer, answer_notes, usage_note
+from explorer.runs.bounds import MAX_VARIANTS, MIN_VARIANTS
+from explorer.runs.compare import (
     VARIANT_NAMES,
     Comparison,
     SpecError,
@@ -30,12 +31,11 @@ from explorer.compare import (
     stream_variants,
     variant_label,
 )
-from explorer.compare_charts import compare_chart, compare_rows
-from explorer.connection import EMBEDDED, PROFILE_LABELS
-from explorer.faults import Failure
-from explorer.history import RunRecord
-from explorer.server_notes import Answer, answer_notes, usage_note
-from explorer.share import comparison_query
+from explorer.runs.history import RunRecord
+from explorer.runs.share import comparison_query
+from explorer.views.annotate import explain_finish_reason
+from explorer.views.charts import labelled_usage_rows, usage_chart
+from explorer.views.compare_charts import compare_chart, compare_rows
 from ui import presenter
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.connection import (
+from explorer.http.endpoints import (
     CUSTOM,
     CUSTOM_PRESETS,
     DEPLOYMENT,
@@ -19,8 +19,8 @@ from explorer.connection import (
     ConnectionReport,
     test_connection,
 )
-from explorer.errors import APIError
-from explorer.server_probe import ServerCapabilities, probe_server
+from explorer.http.errors import APIError
+from explorer.http.server_probe import ServerCapabilities, probe_server
 from ui.connection_state import (
     ActiveConnection,
     current_choice,

@@ -1,6 +1,6 @@
 """Logprobs: run a prompt with logprobs on and read how sure the model was, token by token.
 
-Thin on purpose: the numbers come from `explorer.logprobs_view`, the view from
+Thin on purpose: the numbers come from `explorer.views.logprobs`, the view from
 `ui.logprobs`. The last answer is kept in session state (`logprobs_result`), so
 moving the position picker or the toggles never calls the model again.
 """
@@ -11,9 +11,9 @@ import streamlit as st
 from pydantic import ValidationError
 
 from explorer.api import ChatCompletionRequest
-from explorer.connection import EMBEDDED
-from explorer.params import help_text, param
-from explorer.server_notes import Answer, answer_notes
+from explorer.api.catalog import help_text, param
+from explorer.http.endpoints import EMBEDDED
+from explorer.http.server_notes import Answer, answer_notes
 from ui import presenter
 from ui.logprobs import show_logprobs
 from ui.markdown import escape_markdown

@@ -10,16 +10,16 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from explorer.connection import OPENAI
-from explorer.params import help_text
-from explorer.runner import RequestRun, settle_interrupted
-from explorer.sentences import request_sentences
-from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
+from explorer.api.catalog import help_text
+from explorer.api.sentences import request_sentences
+from explorer.http.endpoints import OPENAI
+from explorer.http.tokenizers import Tokenizer, endpoint_tokenizer, memoized
+from explorer.runs.runner import RequestRun, settle_interrupted
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.extensions import primer_switch
-from ui.form_state import PLAYGROUND_REQUEST_KEY
 from ui.form import build_request, message_dicts
+from ui.form_state import PLAYGROUND_REQUEST_KEY
 from ui.markdown import escape_markdown
 from ui.response import code_view, result_view
 from ui.run import draw_texts, execute

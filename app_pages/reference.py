@@ -1,6 +1,6 @@
 """Reference: every request parameter and response field, the cheatsheet corrected.
 
-Generated from the catalog (`explorer.params`); needs no endpoint and no key.
+Generated from the catalog (`explorer.api.catalog`); needs no endpoint and no key.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from explorer import params as catalog
-from explorer.compare import Comparison, SpecError
-from explorer.extensions import extensions_matching
-from explorer.share import comparison_query
+from explorer.api import catalog
+from explorer.api.extensions import extensions_matching
+from explorer.runs.compare import Comparison, SpecError
+from explorer.runs.share import comparison_query
 
 # The overview table's columns.
 _OVERVIEW = ("name", "deprecated", "type", "range", "default", "embedded engine")

@@ -1,7 +1,7 @@
 """Sampling Lab: one real next-token distribution, reshaped live by the sampling pipeline.
 
 Fetch once (one request, max_tokens 1); every knob afterwards reruns only
-`explorer.sampling_lab.reshape` on the cached candidates, which uses the
+`explorer.lab.sampling_lab.reshape` on the cached candidates, which uses the
 engine's own sampling functions. "Draw for real" sends real requests with
 max_tokens 1 and one seed each, and sets what came back against the prediction.
 """
@@ -12,8 +12,8 @@ import json
 
 import streamlit as st
 
-from explorer import sampling_lab as lab
-from explorer.connection import EMBEDDED, OPENAI
+from explorer.http.endpoints import EMBEDDED, OPENAI
+from explorer.lab import sampling_lab as lab
 from ui.logprobs import lab_controls, show_check, show_pipeline
 from ui.markdown import escape_markdown
 from ui.run import run_whole

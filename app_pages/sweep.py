@@ -1,7 +1,7 @@
 """Sweep: one parameter over a range, several samples at each value, charts of what changes.
 
-Thin on purpose: the sweep, its runner and its tables live in `explorer.sweep`,
-the measures in `explorer.metrics`, the charts in `explorer.compare_charts`.
+Thin on purpose: the sweep, its runner and its tables live in `explorer.runs.sweep`,
+the measures in `explorer.runs.metrics`, the charts in `explorer.views.compare_charts`.
 The base request is the Playground's form (shared widgets, shared state).
 """
 
@@ -11,14 +11,12 @@ from typing import Any
 
 import streamlit as st
 
-from explorer import params as catalog
-from explorer.bounds import SWEEP_LIMITS
-from explorer.charts import labelled_usage_rows, usage_chart
-from explorer.compare import SpecError
-from explorer.compare_charts import sweep_chart
-from explorer.history import RunRecord
-from explorer.share import sweep_query
-from explorer.sweep import (
+from explorer.api import catalog
+from explorer.runs.bounds import SWEEP_LIMITS
+from explorer.runs.compare import SpecError
+from explorer.runs.history import RunRecord
+from explorer.runs.share import sweep_query
+from explorer.runs.sweep import (
     OWNED_PARAMS,
     SWEEP_PARAMS,
     Sweep,
@@ -29,6 +27,8 @@ from explorer.sweep import (
     to_csv,
     to_json,
 )
+from explorer.views.charts import labelled_usage_rows, usage_chart
+from explorer.views.compare_charts import sweep_chart
 from ui import presenter
 from ui.markdown import escape_markdown
 from ui.sidebar import connection_sidebar

@@ -6,7 +6,7 @@ Starts its own embedded engine, builds the comparison the Compare page would
 send (one base request, 4 temperature variants, one seed, logprobs on, each
 variant streamed with usage), and times, in interleaved rounds:
 
-  together   explorer.compare.run_variants(client, all 4 requests): the page's path
+  together   explorer.runs.compare.run_variants(client, all 4 requests): the page's path
   one by one the same function called with one request at a time, 4 times
 
 Prints the median wall time of each and their ratio (together / one by one;
@@ -31,9 +31,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from explorer.client import ChatClient  # noqa: E402
-from explorer.compare import Comparison, VariantResult, run_variants  # noqa: E402
-from tests.engine.conftest import start_engine  # noqa: E402
+from explorer.http.client import ChatClient  # noqa: E402
+from explorer.runs.compare import Comparison, VariantResult, run_variants  # noqa: E402
+from scripts.engine_process import start_engine  # noqa: E402
 
 # A prompt the base model keeps continuing, so every variant reaches the cap.
 PROMPT = "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"
@@ -103,7 +103,7 @@ def main() -> None:
     print(
         f"Compare, {len(TEMPERATURES)} variants x {args.tokens} tokens (temperature "
         f"{', '.join(map(str, TEMPERATURES))}; seed {SEED}; logprobs on; streamed), "
-        f"median of {args.rounds} interleaved rounds, explorer.compare.run_variants:"
+        f"median of {args.rounds} interleaved rounds, explorer.runs.compare.run_variants:"
     )
     print(f"  together:   {together_med:6.2f} s wall")
     print(f"  one by one: {alone_med:6.2f} s wall")

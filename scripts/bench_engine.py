@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from explorer.engine.model import LlamaModel, ModelSettings, Row, default_model_path  # noqa: E402
-from tests.engine.conftest import start_engine  # noqa: E402
+from scripts.engine_process import start_engine  # noqa: E402
 
 # A prompt the base model keeps continuing, so every variant really generates
 # `--tokens` tokens (with seed 2 all four run to the limit; the script checks).

@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from explorer.annotate import accumulate  # noqa: E402
-from explorer.client import ChatClient  # noqa: E402
 from explorer.engine import launcher  # noqa: E402
-from explorer.errors import APITimeoutError  # noqa: E402
+from explorer.http.accumulate import accumulate  # noqa: E402
+from explorer.http.client import ChatClient  # noqa: E402
+from explorer.http.errors import APITimeoutError  # noqa: E402
 from ui.form import STARTERS, STARTING_PARAMS  # noqa: E402
 from ui.messages import DEFAULT_STARTER  # noqa: E402
 

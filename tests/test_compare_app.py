@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.compare import Comparison, presets
-from explorer.history import open_history
-from explorer.params import param
-from explorer.share import comparison_query, decode_spec, encode_spec, sweep_query
-from explorer.sweep import Sweep
+from explorer.api.catalog import param
+from explorer.runs.compare import Comparison, presets
+from explorer.runs.history import open_history
+from explorer.runs.share import comparison_query, decode_spec, encode_spec, sweep_query
+from explorer.runs.sweep import Sweep
 
 TIMEOUT = 180  # seconds per script run: streamed runs on 2 busy cores
 COMPARE = "app_pages/compare.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from explorer import params as catalog
+from explorer.api import catalog
 from ui.controls import KINDS, panel_names, panel_state, send_key, value_key
 
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.api import ChatCompletion
-from explorer.client import ChatClient
+from explorer.http.client import ChatClient
 
 from .fake_endpoint import MODEL, fake_endpoint
 

@@ -19,9 +19,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.api import ChatCompletionRequest
-from explorer.client import ChatClient
-from explorer.params import PARAMS, help_text
-from explorer.sentences import request_sentences
+from explorer.api.catalog import PARAMS, help_text
+from explorer.api.sentences import request_sentences
+from explorer.http.client import ChatClient
 from ui.controls import PARAM_GROUPS
 from ui.form import (
     EXAMPLE_SCHEMA,

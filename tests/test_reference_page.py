@@ -8,10 +8,10 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.compare import Comparison
-from explorer.extensions import EXTENSIONS
-from explorer.params import PARAMS, RESPONSE_FIELDS, corrections
-from explorer.share import parse_link
+from explorer.api.catalog import PARAMS, RESPONSE_FIELDS, corrections
+from explorer.api.extensions import EXTENSIONS
+from explorer.runs.compare import Comparison
+from explorer.runs.share import parse_link
 
 TIMEOUT = 30  # seconds; the page renders about 50 expanders
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import sampling_lab as lab
-from explorer.client import ChatClient
+from explorer.http.client import ChatClient
+from explorer.lab import sampling_lab as lab
 
 from .fake_endpoint import TOP, fake_endpoint
 

@@ -1,7 +1,7 @@
 """The session's connection: which endpoint, which key, which model, and whether it answers.
 
 Everything a learner chooses lives in their own session state (never in the URL,
-never in a cache shared between sessions). `explorer.connection.resolve` pairs
+never in a cache shared between sessions). `explorer.http.endpoints.resolve` pairs
 each key with the URL it belongs to; this module only feeds it the session's
 choice, the app's secrets and the environment, starts the embedded engine with a
 spinner when it is the endpoint in use, and remembers a health check for a few
@@ -21,8 +21,9 @@ import httpx
 import streamlit as st
 
 from explorer.api import ChatCompletionRequest
-from explorer.client import ChatClient
-from explorer.connection import (
+from explorer.engine.launcher import EngineStartError, ensure_engine, state_dir
+from explorer.http.client import ChatClient
+from explorer.http.endpoints import (
     EMBEDDED,
     ConnectionSettingsError,
     Deployment,
@@ -35,8 +36,7 @@ from explorer.connection import (
     resolve,
     test_connection,
 )
-from explorer.engine.launcher import EngineStartError, ensure_engine, state_dir
-from explorer.server_probe import ServerCapabilities
+from explorer.http.server_probe import ServerCapabilities
 
 from .markdown import escape_markdown
 

@@ -1,7 +1,7 @@
 """Catalog-driven parameter controls: one per request parameter, documented inline.
 
 Every control takes its help text, range, step and default from the catalog
-(`explorer.params`). Each parameter has a "send" checkbox labelled with its
+(`explorer.api.catalog`). Each parameter has a "send" checkbox labelled with its
 name: only ticked parameters go into the request, so a parameter the learner
 never touched is absent and the server uses its own default. Changing a value
 ticks the box; unticking leaves the parameter out again.
@@ -21,10 +21,11 @@ from typing import Any, Final
 
 import streamlit as st
 
-from explorer import params as catalog
-from explorer.bounds import JS_SAFE_INT
+from explorer.api import catalog
+from explorer.http.tokenizers import Tokenizer, visible
+from explorer.lab.logit_bias import plan_logit_bias
+from explorer.runs.bounds import JS_SAFE_INT
 from explorer.schema_check import schema_problems
-from explorer.tokens import Tokenizer, plan_logit_bias, visible
 
 from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, STARTING_PARAMS, parse_json, stop_sequences
 from .markdown import escape_markdown

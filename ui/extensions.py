@@ -1,4 +1,4 @@
-"""Widgets for the embedded engine's own request fields (see `explorer.extensions`)."""
+"""Widgets for the embedded engine's own request fields (see `explorer.api.extensions`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.extensions import extension
+from explorer.api.extensions import extension
 
 __all__ = ["PRIMER_KEY", "primer_switch"]
 

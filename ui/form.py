@@ -3,7 +3,7 @@
 The Playground's widgets hand their values to these functions; everything here
 is pure and tested directly. Validation happens once, in
 `explorer.api.ChatCompletionRequest`, with the Playground's row of the app's
-bounds (`explorer.bounds.PLAYGROUND_LIMITS`); `explorer.sentences` turns the
+bounds (`explorer.runs.bounds.PLAYGROUND_LIMITS`); `explorer.api.sentences` turns the
 errors into sentences that say what to change.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.api import ChatCompletionRequest
-from explorer.bounds import PLAYGROUND_LIMITS
+from explorer.runs.bounds import PLAYGROUND_LIMITS
 
 __all__ = [
     "EXAMPLE_SCHEMA",
@@ -212,7 +212,7 @@ def build_request(
 ) -> ChatCompletionRequest:
     """The validated request. `params` holds only the parameters to send.
 
-    Raises pydantic's ValidationError; `explorer.sentences.request_sentences` explains it.
+    Raises pydantic's ValidationError; `explorer.api.sentences.request_sentences` explains it.
     The form's own bounds (`PLAYGROUND_LIMITS`) are checked first.
     """
     data = {"model": model, "messages": messages, **params}

@@ -5,8 +5,8 @@
     show_pipeline(reshaped, key=...)                   steps chart, top_p cut, formulas
     show_check(reshaped, counted, guess)               observed over predicted, the test
 
-The numbers come from `explorer.logprobs_view` and `explorer.sampling_lab`, the
-charts from `explorer.probability_charts`; this module only lays them out. The
+The numbers come from `explorer.views.logprobs` and `explorer.lab.sampling_lab`, the
+charts from `explorer.views.probability_charts`; this module only lays them out. The
 shaded text is the one piece of HTML: `render_html` escapes every token.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 
 import streamlit as st
 
-from explorer import logprobs_view as lv
-from explorer import sampling_lab as lab
 from explorer.api import ChatCompletion
-from explorer.params import help_text, param
-from explorer.probability_charts import (
+from explorer.api.catalog import help_text, param
+from explorer.lab import sampling_lab as lab
+from explorer.views import logprobs as lv
+from explorer.views.probability_charts import (
     INK,
     alternatives_chart,
     observed_chart,

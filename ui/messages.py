@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.params import help_text
+from explorer.api.catalog import help_text
 
 from .form import ROLES, STARTERS, MessageRow
 

@@ -11,7 +11,7 @@ import re
 
 import streamlit as st
 
-from explorer.charts import ChartT, for_projector
+from explorer.views.charts import ChartT, for_projector
 
 __all__ = [
     "chart",

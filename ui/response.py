@@ -10,18 +10,18 @@ import re
 
 import streamlit as st
 
-from explorer.annotate import (
+from explorer.api import ChatCompletionRequest
+from explorer.http.server_notes import Answer, answer_notes, usage_note
+from explorer.runs.runner import RequestRun
+from explorer.views.annotate import (
     AnnotatedField,
     annotate,
     explain_finish_reason,
     unreturned_tokens_note,
     usage_summary,
 )
-from explorer.api import ChatCompletionRequest
-from explorer.charts import usage_chart, usage_rows
-from explorer.codegen import KEY_ENV, snippets
-from explorer.runner import RequestRun
-from explorer.server_notes import Answer, answer_notes, usage_note
+from explorer.views.charts import usage_chart, usage_rows
+from explorer.views.codegen import KEY_ENV, snippets
 
 from . import presenter
 from .logprobs import show_logprobs

@@ -1,12 +1,12 @@
 """Drawing a run: a stream's text as it arrives, a spinner for a whole answer, retries, failures.
 
-The running itself is `explorer.runner.run_request`; this module only draws
+The running itself is `explorer.runs.runner.run_request`; this module only draws
 from its callbacks. The Playground's run lives in session state from the first
 byte on, and a stream's events and chunks are appended to it as they arrive.
 A Stop click (or any other widget change) reruns the script, which interrupts
 the loop at its next Streamlit call; the `with` block closes the stream, and
 the next run finds the run still "running" and keeps what arrived as a stopped
-run (`explorer.runner.settle_interrupted`).
+run (`explorer.runs.runner.settle_interrupted`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from explorer.api import ChatCompletionChunk, ChatCompletionRequest
-from explorer.client import ChatClient
-from explorer.faults import Failure
-from explorer.runner import RequestRun, run_request
+from explorer.http.client import ChatClient
+from explorer.http.faults import Failure
+from explorer.runs.runner import RequestRun, run_request
 
 from .markdown import escape_markdown
 

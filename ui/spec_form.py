@@ -19,10 +19,10 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.compare import same_settings
-from explorer.history import HistoryError, HistoryStore, default_history_url, open_history
-from explorer.history import RunRecord as HistoryRecord
-from explorer.share import ParsedLink, link_url, parse_link
+from explorer.runs.compare import same_settings
+from explorer.runs.history import HistoryError, HistoryStore, default_history_url, open_history
+from explorer.runs.history import RunRecord as HistoryRecord
+from explorer.runs.share import ParsedLink, link_url, parse_link
 
 from . import controls, messages
 from .connection_state import ActiveConnection, listed_models, set_model

@@ -31,8 +31,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import streamlit as st
 
-from explorer.compare import SpecError, same_settings
-from explorer.history import RunRecord
+from explorer.runs.compare import SpecError, same_settings
+from explorer.runs.history import RunRecord
 
 from . import controls, messages
 from .connection_state import ActiveConnection

@@ -16,14 +16,14 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.runner import RequestRun
-from explorer.tool_round_trip import (
+from explorer.api.tool_round_trip import (
     ProposedCall,
     follow_up_messages,
     follow_up_tool_choice,
     proposed_calls,
     sample_result,
 )
+from explorer.runs.runner import RequestRun
 
 from .controls import send_key, value_key
 from .markdown import code_span, escape_markdown

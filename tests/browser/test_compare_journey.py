@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from explorer.share import sweep_query
-from explorer.sweep import Sweep
+from explorer.runs.share import sweep_query
+from explorer.runs.sweep import Sweep
 
 from .conftest import VIEWPORT, AppServer, StartApp, screenshot, wait_for_app
 

@@ -30,8 +30,8 @@ def test_first_request_to_a_page_runs_through_the_entry_point(
 
 
 def test_a_sweep_link_opened_on_compare_says_so(app, page: Page, engine_handle) -> None:
-    from explorer.share import sweep_query
-    from explorer.sweep import default_sweep
+    from explorer.runs.share import sweep_query
+    from explorer.runs.sweep import default_sweep
 
     from .conftest import screenshot
 

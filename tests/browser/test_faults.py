@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from explorer.compare import Comparison
-from explorer.share import comparison_query
+from explorer.runs.compare import Comparison
+from explorer.runs.share import comparison_query
 
 from ..sentinel_endpoint import StandIn, stand_in_endpoint
 from .conftest import (

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from explorer.compare import presets
+from explorer.runs.compare import presets
 
 from .conftest import AppServer, StartApp, screenshot, use_custom_endpoint, wait_for_app
 

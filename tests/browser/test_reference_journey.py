@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from explorer.params import PARAMS
+from explorer.api.catalog import PARAMS
 
 from .conftest import AppServer, StartApp, screenshot, wait_for_app
 

@@ -14,8 +14,8 @@ import uuid
 import httpx
 import pytest
 
+from explorer.api.catalog import PARAMS
 from explorer.engine.__main__ import PROMPT_CACHE_SLOTS
-from explorer.params import PARAMS
 
 from .conftest import start_engine
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from explorer.annotate import accumulate
 from explorer.api import ChatCompletionRequest
-from explorer.client import ChatClient
-from explorer.codegen import curl, python_httpx, python_sdk
+from explorer.http.accumulate import accumulate
+from explorer.http.client import ChatClient
+from explorer.views.codegen import curl, python_httpx, python_sdk
 
 pytestmark = pytest.mark.engine
 

@@ -11,11 +11,11 @@ from contextlib import closing
 
 import pytest
 
-from explorer.client import ChatClient
-from explorer.compare import Comparison, stream_variants
-from explorer.connection import Endpoint
 from explorer.engine import launcher
-from explorer.history import SQLiteHistory
+from explorer.http.client import ChatClient
+from explorer.http.endpoints import Endpoint
+from explorer.runs.compare import Comparison, stream_variants
+from explorer.runs.history import SQLiteHistory
 
 pytestmark = pytest.mark.engine
 

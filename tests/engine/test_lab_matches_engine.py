@@ -35,8 +35,8 @@ import httpx
 import numpy as np
 import pytest
 
-from explorer import sampling_lab as lab
 from explorer.api import ChatCompletion, ExplainPosition
+from explorer.lab import sampling_lab as lab
 
 pytestmark = pytest.mark.engine
 
