@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from contextlib import closing
-from typing import Any
+from typing import Any, Final
 
 import streamlit as st
 
@@ -46,7 +46,7 @@ from ui.spec_page import SpecPage
 
 COUNT_KEY = "compare_count"  # how many variants the form shows (2 to 4)
 PRESET_KEY = "compare_preset"
-_PERSIST = "session"
+_PERSIST: Final = "session"  # a Literal for the widgets' persist_state
 _REDRAW_S = 0.05  # at most ~20 redraws a second per variant while streaming
 
 

@@ -36,7 +36,7 @@ from ui.sidebar import connection_sidebar
 REPORT_KEY = "connection_report"
 PROBE_ERROR_KEY = "connection_probe_error"
 
-_CAPTIONS = {
+_CAPTIONS: dict[str, str] = {
     EMBEDDED: "Gemma 3 270M running on this machine: no key, no internet needed.",
     OPENAI: "api.openai.com: needs an API key (billed by OpenAI).",
     CUSTOM: "Any OpenAI-compatible server: Ollama, vLLM, LM Studio, a llama.cpp server...",

@@ -88,7 +88,8 @@ if source is None:
     )
     st.stop()
 
-distribution: lab.NextTokenDistribution = source["distribution"]
+distribution = source["distribution"]
+assert isinstance(distribution, lab.NextTokenDistribution)
 where = (
     "the embedded engine's explain output (token ids and raw probabilities)"
     if distribution.source == "explain"

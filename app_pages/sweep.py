@@ -7,7 +7,7 @@ The base request is the Playground's form (shared widgets, shared state).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, cast
 
 import streamlit as st
 
@@ -40,7 +40,7 @@ STEPS_KEY = "sweep_steps"
 SAMPLES_KEY = "sweep_samples"
 MODE_KEY = "sweep_mode"
 SEED_KEY = "sweep_seed"
-_PERSIST = "session"
+_PERSIST: Final = "session"  # a Literal for the widgets' persist_state
 _MODES = {
     "seeds": "k requests, seeds s, s+1, ...",
     "n": "one request with n = k",
@@ -150,14 +150,18 @@ def _settings() -> dict[str, Any]:
             and low <= float(current[0]) <= float(current[1]) <= high
         ):
             st.session_state[RANGE_KEY] = (low, high)
-        start, stop = st.slider(
-            f"Range of {name}",
-            min_value=low,
-            max_value=high,
-            step=float(catalog.param(name).step or 0.05),
-            key=RANGE_KEY,
-            help=catalog.help_text(name),
-            persist_state=_PERSIST,
+        # A pair in session state makes a range slider: the value is (start, stop).
+        start, stop = cast(
+            tuple[float, float],
+            st.slider(
+                f"Range of {name}",
+                min_value=low,
+                max_value=high,
+                step=float(catalog.param(name).step or 0.05),
+                key=RANGE_KEY,
+                help=catalog.help_text(name),
+                persist_state=_PERSIST,
+            ),
         )
     with second:
         st.session_state.setdefault(STEPS_KEY, 9)
@@ -354,14 +358,14 @@ if clicked and sweep is not None and active.endpoint is not None:
     with output:
         bar = st.progress(0.0, text="Sending the requests...")
 
-        shown = [0.0, "Sending the requests"]  # the bar's last value and text
+        shown: dict[str, Any] = {"value": 0.0, "text": "Sending the requests"}  # the bar's last
 
         def progress(done: int, total: int) -> None:
-            shown[:] = [done / total, f"{done} of {total} requests answered"]
-            bar.progress(shown[0], text=shown[1])
+            shown.update(value=done / total, text=f"{done} of {total} requests answered")
+            bar.progress(shown["value"], text=shown["text"])
 
         def retrying(notice: str) -> None:
-            bar.progress(shown[0], text=f"{shown[1]}. {notice}")
+            bar.progress(shown["value"], text=f"{shown['text']}. {notice}")
 
         result = run_sweep(
             active.client(),

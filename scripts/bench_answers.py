@@ -103,7 +103,14 @@ def ask(client: httpx.Client, url: str, model: str, question: str, **extra: obje
     return r.json()
 
 
-def score(client: httpx.Client, url: str, model: str, questions: list[tuple[str, list[str]]], *, primer: bool) -> tuple[int, int, list[str]]:
+def score(
+    client: httpx.Client,
+    url: str,
+    model: str,
+    questions: list[tuple[str, list[str]]],
+    *,
+    primer: bool,
+) -> tuple[int, int, list[str]]:
     """(right, under 40 tokens, the answers)."""
     good = short = 0
     answers = []
@@ -116,7 +123,9 @@ def score(client: httpx.Client, url: str, model: str, questions: list[tuple[str,
     return good, short, answers
 
 
-def first_token_ms(client: httpx.Client, url: str, model: str, question: str, **extra: object) -> float:
+def first_token_ms(
+    client: httpx.Client, url: str, model: str, question: str, **extra: object
+) -> float:
     body = {
         "model": model,
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
@@ -135,8 +144,15 @@ def first_token_ms(client: httpx.Client, url: str, model: str, question: str, **
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200, help="seeded runs of the starting conversations")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the time-to-first-token figures")
+    parser.add_argument(
+        "--runs", type=int, default=200, help="seeded runs of the starting conversations"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="interleaved rounds of the time-to-first-token figures",
+    )
     parser.add_argument("--show", action="store_true", help="print every answer")
     args = parser.parse_args()
 
@@ -151,25 +167,45 @@ def main() -> int:
             for primer in (True, False):
                 good, short, answers = score(client, url, model, QUESTIONS, primer=primer)
                 label = "primer on " if primer else "primer off"
-                print(f"   {label}: {good}/{len(QUESTIONS)} right, {short / len(QUESTIONS):.0%} under 40 tokens")
+                print(
+                    f"   {label}: {good}/{len(QUESTIONS)} right, "
+                    f"{short / len(QUESTIONS):.0%} under 40 tokens"
+                )
                 if args.show:
                     for (q, _), a in zip(QUESTIONS, answers, strict=True):
                         print(f"      {q!r} -> {a!r}")
 
             print(f"2. time to first token at idle, median of {args.rounds} rounds (ms)")
-            figures: dict[str, list[float]] = {"no primer": [], "primer, cached": [], "primer, not cached": []}
+            figures: dict[str, list[float]] = {
+                "no primer": [],
+                "primer, cached": [],
+                "primer, not cached": [],
+            }
             for i in range(args.rounds):
                 q = QUESTIONS[i % len(QUESTIONS)][0]
                 figures["no primer"].append(first_token_ms(client, url, model, q, primer=False))
-                figures["primer, cached"].append(first_token_ms(client, cached_url, model, q, primer=True))
-                figures["primer, not cached"].append(first_token_ms(client, url, model, q, primer=True))
+                figures["primer, cached"].append(
+                    first_token_ms(client, cached_url, model, q, primer=True)
+                )
+                figures["primer, not cached"].append(
+                    first_token_ms(client, url, model, q, primer=True)
+                )
             med = {k: statistics.median(v) for k, v in figures.items()}
             for k, v in med.items():
                 print(f"   {k:20s} {v:7.0f}")
-            print(f"   ratio primer cached / no primer: {med['primer, cached'] / med['no primer']:.2f} (target <= 1.1)")
-            print(f"   ratio primer not cached / no primer: {med['primer, not cached'] / med['no primer']:.2f}")
+            print(
+                "   ratio primer cached / no primer: "
+                f"{med['primer, cached'] / med['no primer']:.2f} (target <= 1.1)"
+            )
+            print(
+                "   ratio primer not cached / no primer: "
+                f"{med['primer, not cached'] / med['no primer']:.2f}"
+            )
 
-            print(f"3. content filter: {args.runs} seeded runs of the starting conversations at temperature 1")
+            print(
+                f"3. content filter: {args.runs} seeded runs of the starting conversations "
+                "at temperature 1"
+            )
             stopped = []
             names = list(STARTERS)
             for seed in range(args.runs):

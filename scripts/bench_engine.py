@@ -82,11 +82,17 @@ def engine_stream(url: str, model: str, body: dict) -> dict:
                 stamps.append(time.perf_counter())
     n = usage["completion_tokens"] if usage else len(stamps)
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else float("nan")
-    return {"ttft_ms": (stamps[0] - t0) * 1000 if stamps else float("nan"), "rate": rate, "tokens": n}
+    return {
+        "ttft_ms": (stamps[0] - t0) * 1000 if stamps else float("nan"),
+        "rate": rate,
+        "tokens": n,
+    }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tokens", type=int, default=128)
     args = ap.parse_args()
@@ -112,26 +118,53 @@ def main() -> None:
             "stop": ["<never>"],
         }
         variants = [
-            {"messages": [{"role": "user", "content": PROMPT}], "max_tokens": args.tokens, "seed": SEED, "temperature": t}
+            {
+                "messages": [{"role": "user", "content": PROMPT}],
+                "max_tokens": args.tokens,
+                "seed": SEED,
+                "temperature": t,
+            }
             for t in (0.2, 0.7, 1.0, 1.5)
         ]
         engine_stream(url, model_id, single)  # warm-up
         llama_greedy(same, prompt_ids, 16)
         llama_greedy(default, prompt_ids, 16)
 
-        # A schema whose output is long (an array of numbers), so the rate is measured over many tokens.
+        # A schema whose output is long (an array of numbers), so the rate is measured over
+        # many tokens.
         numbers = {
             "type": "object",
-            "properties": {"numbers": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 999}}},
+            "properties": {
+                "numbers": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 999},
+                }
+            },
             "required": ["numbers"],
             "additionalProperties": False,
         }
         constrained = single | {
-            "response_format": {"type": "json_schema", "json_schema": {"name": "numbers", "schema": numbers, "strict": True}},
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "numbers", "schema": numbers, "strict": True},
+            },
         }
         engine_stream(url, model_id, constrained)  # warm-up: builds the grammar tokenizer
         rows: dict[str, list[float]] = {
-            k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one", "schema", "free", "filtered", "unfiltered")
+            k: []
+            for k in (
+                "engine",
+                "llama_same",
+                "llama_default",
+                "ttft",
+                "prefill",
+                "together",
+                "one_by_one",
+                "schema",
+                "free",
+                "filtered",
+                "unfiltered",
+            )
         }
         for _ in range(args.rounds):
             run = engine_stream(url, model_id, single)
@@ -154,13 +187,34 @@ def main() -> None:
             rows["filtered"].append(engine_stream(url, model_id, single)["rate"])
 
         med = {k: statistics.median(v) for k, v in rows.items()}
-        print(f"prompt: {len(prompt_ids)} tokens; {args.tokens} generated tokens; {args.rounds} rounds (medians)")
+        print(
+            f"prompt: {len(prompt_ids)} tokens; {args.tokens} generated tokens; "
+            f"{args.rounds} rounds (medians)"
+        )
         print(f"   variants generated {counts} tokens")
-        print(f"1. decode, full pipeline + top_logprobs=20 vs llama.cpp greedy: {med['engine']:.1f} / {med['llama_same']:.1f} tok/s = {med['engine'] / med['llama_same']:.2f}  (target >= 0.90)")
-        print(f"2. four variants at once vs one after another: {med['together']:.2f} / {med['one_by_one']:.2f} s = {med['together'] / med['one_by_one']:.2f}  (target <= 0.80)")
-        print(f"3. determinism settings: engine vs llama.cpp defaults: {med['engine']:.1f} / {med['llama_default']:.1f} tok/s = {med['engine'] / med['llama_default']:.2f}")
-        print(f"4. time to first token at idle: {med['ttft']:.0f} ms (llama.cpp prefill of the same {len(prompt_ids)} tokens: {med['prefill']:.0f} ms)")
-        print(f"5. json_schema on vs off: {med['schema']:.1f} / {med['free']:.1f} tok/s = {med['schema'] / med['free']:.2f}")
+        print(
+            "1. decode, full pipeline + top_logprobs=20 vs llama.cpp greedy: "
+            f"{med['engine']:.1f} / {med['llama_same']:.1f} tok/s = "
+            f"{med['engine'] / med['llama_same']:.2f}  (target >= 0.90)"
+        )
+        print(
+            "2. four variants at once vs one after another: "
+            f"{med['together']:.2f} / {med['one_by_one']:.2f} s = "
+            f"{med['together'] / med['one_by_one']:.2f}  (target <= 0.80)"
+        )
+        print(
+            "3. determinism settings: engine vs llama.cpp defaults: "
+            f"{med['engine']:.1f} / {med['llama_default']:.1f} tok/s = "
+            f"{med['engine'] / med['llama_default']:.2f}"
+        )
+        print(
+            f"4. time to first token at idle: {med['ttft']:.0f} ms (llama.cpp prefill of the "
+            f"same {len(prompt_ids)} tokens: {med['prefill']:.0f} ms)"
+        )
+        print(
+            f"5. json_schema on vs off: {med['schema']:.1f} / {med['free']:.1f} tok/s = "
+            f"{med['schema'] / med['free']:.2f}"
+        )
         print(
             f"6. content filter on vs off: {med['filtered']:.1f} / {med['unfiltered']:.1f} tok/s"
             f" = {med['filtered'] / med['unfiltered']:.2f}  (target >= 0.97)"

@@ -2,17 +2,14 @@
 
 Pages import the library, never the other way round, so every module under
 ``explorer/`` (the engine included) must import and work in a process where
-streamlit does not exist. Two checks:
-
-* dynamic: a fresh interpreter whose import system refuses ``streamlit``
-  imports every module of the package, found by walking it with pkgutil;
-* static: no source file under ``explorer/`` has an import statement naming
-  streamlit, even one that only runs inside a function.
+streamlit does not exist: a fresh interpreter whose import system refuses
+``streamlit`` imports every module of the package, found by walking it with
+pkgutil. The static rules (no import statement naming streamlit, the layers)
+are import-linter contracts in pyproject.toml, which `lint-imports` checks.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -93,23 +90,6 @@ def import_all_without_streamlit(root: Path, package: str = PACKAGE) -> dict[str
     return result
 
 
-def streamlit_imports(root: Path, package: str = PACKAGE) -> list[str]:
-    """Every import statement naming streamlit in ``package``'s source, as 'file:line'."""
-    found = []
-    for path in sorted((root / package).rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            if any(name.split(".")[0] == "streamlit" for name in names):
-                found.append(f"{path.relative_to(root)}:{node.lineno}")
-    return found
-
-
 def test_every_module_imports_without_streamlit() -> None:
     result = import_all_without_streamlit(REPO_ROOT)
     failures = "\n".join(f"--- {name}\n{tb}" for name, tb in result["failed"].items())
@@ -118,9 +98,3 @@ def test_every_module_imports_without_streamlit() -> None:
     assert not result["streamlit_loaded"], f"streamlit got loaded: {result['streamlit_loaded']}"
     assert PACKAGE in result["imported"]
     assert len(result["imported"]) > 1, "walked no modules"
-
-
-def test_no_streamlit_import_statements() -> None:
-    assert list((REPO_ROOT / PACKAGE).rglob("*.py")), f"no source files under {PACKAGE}/"
-    offenders = streamlit_imports(REPO_ROOT)
-    assert not offenders, f"{PACKAGE}/ must not import streamlit: {offenders}"

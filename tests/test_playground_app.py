@@ -544,8 +544,8 @@ def test_an_unknown_model_is_explained_and_inputs_kept(app: AppTest, engine_hand
     assert record.status == "error"
     shown = " ".join(plain(e.value) for e in at.error)
     assert (
-        "The endpoint refused the request (404 Not Found).** The model 'no-such-model' does not exist on this engine"
-        in shown
+        "The endpoint refused the request (404 Not Found).** "
+        "The model 'no-such-model' does not exist on this engine" in shown
     )
     assert "Unknown model or wrong base URL" in shown
     assert at.number_input(key="param_seed").value == 11

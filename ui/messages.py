@@ -8,7 +8,7 @@ Values persist for the whole session, across page switches.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 import streamlit as st
 
@@ -22,7 +22,7 @@ IDS_KEY = "messages_ids"
 NEXT_ID_KEY = "messages_next_id"
 STARTERS_KEY = "messages_starters"  # the starters popover (open or closed)
 DEFAULT_STARTER = "Continue a story"
-_PERSIST = "session"
+_PERSIST: Final = "session"  # a Literal for the widgets' persist_state
 
 _ROLE_HELP = {
     "system": "Instructions for the model (older name; developer replaces it for newer models).",

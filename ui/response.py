@@ -41,12 +41,13 @@ def _raw(text: str, language: str | None) -> None:
 
 
 def _json(text_or_data: object) -> str:
+    data = text_or_data
     if isinstance(text_or_data, str):
         try:
-            text_or_data = json.loads(text_or_data)
+            data = json.loads(text_or_data)
         except ValueError:
             return text_or_data  # not JSON: show it as it came
-    return json.dumps(text_or_data, indent=2, ensure_ascii=False)
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _status(record: RequestRun) -> None:

@@ -122,9 +122,10 @@ def _proposal(record: RequestRun, calls: list[ProposedCall], completion_id: str)
                     key=_result_key(number),
                     height=68,
                 )
-        sent_choice = record.request.tool_choice
-        if hasattr(sent_choice, "model_dump"):
-            sent_choice = sent_choice.model_dump(mode="json")
+        sent = record.request.tool_choice
+        sent_choice = (
+            sent if sent is None or isinstance(sent, str) else sent.model_dump(mode="json")
+        )
         _, note = follow_up_tool_choice(sent_choice)
         if note:
             st.caption(escape_markdown(note))

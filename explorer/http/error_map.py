@@ -1,4 +1,4 @@
-"""Which error a failed exchange becomes: responses and transport failures -> `explorer.http.errors`.
+"""Which error a failed exchange becomes: responses and transport failures -> errors.
 
     status_error(status, body, headers)   a non-2xx answer -> an APIStatusError subclass
     connection_error(exc, url=...)        an httpx transport failure -> APIConnectionError
