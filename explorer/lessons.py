@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .compare import VARIANT_NAMES, Comparison, VariantResult
-from .metrics import words
+from .metrics import distinct_n, words
 from .params import PARAMS, RESPONSE_FIELDS
 
 __all__ = [
@@ -275,21 +275,26 @@ def seeds_reproduce(same: tuple[int, int] = (0, 1), other: int = 2) -> Check:
 
 
 def more_varied(calm: int = 0, wild: int = 1) -> Check:
-    """The `wild` variant's n answers are more varied than the `calm` one's."""
+    """The `wild` variant's n answers are more varied than the `calm` one's.
 
-    def distinct(r: VariantResult) -> int:
-        return len({c.text for c in r.choices})
+    Variety is read two ways: how many answers differ at all, and distinct-2
+    (the share of word pairs not shared or repeated across the answers).
+    """
+
+    def variety(r: VariantResult) -> tuple[int, float]:
+        texts = [c.text for c in r.choices]
+        return len(set(texts)), distinct_n(texts, 2) or 0.0
 
     def check(results: Sequence[VariantResult]) -> Finding:
         a, b = results[calm], results[wild]
-        da, db = distinct(a), distinct(b)
+        (da, va), (db, vb) = variety(a), variety(b)
         label_a = ", ".join(f"{k} {v}" for k, v in _changed(a, b).items()) or _name(calm)
         label_b = ", ".join(f"{k} {v}" for k, v in _changed(b, a).items()) or _name(wild)
         text = (
-            f"With {label_a}, {da} of {len(a.choices)} answers were different; with "
-            f"{label_b}, {db} of {len(b.choices)}."
+            f"With {label_a}, {da} of {len(a.choices)} answers were different (distinct-2 "
+            f"{va:.2f}); with {label_b}, {db} of {len(b.choices)} (distinct-2 {vb:.2f})."
         )
-        if db > da:
+        if db > da or vb > va + 0.1:
             return Finding(True, text + " More randomness, more variety; not more or less truth.")
         return Finding(False, text + " This run did not show the difference: run it again.")
 
@@ -321,6 +326,29 @@ def less_repetitive(plain: int = 0, penalized: int = 1) -> Check:
         if rb < ra:
             return Finding(True, text + " The penalty pushed the model off words it had used.")
         return Finding(False, text + " This run did not show less repetition: run it again.")
+
+    return check
+
+
+def presence_flat_frequency_growing(plain: int = 0, presence: int = 1, frequency: int = 2) -> Check:
+    """In a loop: presence_penalty's flat cut leaves it, frequency_penalty's growing cut breaks it."""
+
+    def check(results: Sequence[VariantResult]) -> Finding:
+        r0, rp, rf = (results[i].repetition for i in (plain, presence, frequency))
+        if r0 is None or rp is None or rf is None:
+            return Finding(False, "An answer was too short to measure repetition: run again.")
+        text = (
+            f"Repeated word 3-grams: {r0:.0%} without a penalty, {rp:.0%} with "
+            f"presence_penalty, {rf:.0%} with frequency_penalty."
+        )
+        if rf < rp:
+            return Finding(
+                True,
+                text + " presence_penalty lowered each used token once, and the loop's token "
+                "stayed the likeliest; frequency_penalty lowered it again at every repeat "
+                "until the loop broke.",
+            )
+        return Finding(False, text + " This run did not show the difference: run it again.")
 
     return check
 
@@ -763,7 +791,7 @@ LESSONS: tuple[Lesson, ...] = (
             "Makes the answer longer.",
         ),
         expected=1,
-        base={"messages": _STORY, "seed": 7, "max_tokens": 12, "n": 4},
+        base={"messages": _CAPITAL, "seed": 7, "max_tokens": 12, "n": 4},
         variants=({"temperature": 0.2}, {"temperature": 1.5}),
         check=more_varied(calm=0, wild=1),
         truth=(
@@ -850,12 +878,15 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         key="presence_penalty",
         group="Sampling",
-        title="presence_penalty",
-        question="What does presence_penalty 1.5 do?",
+        title="presence_penalty against frequency_penalty",
+        question=(
+            'The model loops "la la la". Which breaks the loop: presence_penalty 2 or '
+            "frequency_penalty 1.5?"
+        ),
         predictions=(
-            "It makes the model talk about new topics.",
-            "It lowers, once, every token already sampled in this answer, however often.",
-            "It removes words that appear in the prompt.",
+            "presence_penalty: it makes the model move on to new topics.",
+            "frequency_penalty: its cut grows with every repeat; presence_penalty cuts once.",
+            "Both break it equally.",
         ),
         expected=1,
         base={
@@ -864,12 +895,13 @@ LESSONS: tuple[Lesson, ...] = (
             "temperature": 0,
             "max_tokens": 40,
         },
-        variants=({}, {"presence_penalty": 1.5}),
-        check=less_repetitive(plain=0, penalized=1),
+        variants=({}, {"presence_penalty": 2}, {"frequency_penalty": 1.5}),
+        check=presence_flat_frequency_growing(plain=0, presence=1, frequency=2),
         truth=(
-            "presence_penalty subtracts a flat amount from every token that was already "
-            "sampled in this answer, whether once or ten times. It nudges toward new "
-            "tokens; 'new topics' is a hope, not a mechanism."
+            "presence_penalty subtracts a flat amount from every token already sampled in "
+            "this answer, whether once or ten times; frequency_penalty subtracts the penalty "
+            "times the count. Against a strong loop only the growing cut wins. 'New topics' "
+            "is a hope, not a mechanism."
         ),
         reference="presence_penalty",
         claims=("presence_penalty",),

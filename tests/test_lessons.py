@@ -155,9 +155,23 @@ def test_more_varied_counts_distinct_choices() -> None:
     calm = result(0, "a", "a", "a", "b", request={"temperature": 0.2})
     wild = result(1, "a", "b", "c", "d", request={"temperature": 1.5})
     finding = check([calm, wild])
-    assert finding.shown and "temperature 0.2, 2 of 4" in finding.text
-    assert "temperature 1.5, 4 of 4" in finding.text
+    assert finding.shown and "temperature 0.2, 2 of 4 answers were different" in finding.text
+    assert "temperature 1.5, 4 of 4 (distinct-2" in finding.text
     assert not check([wild, calm]).shown
+    # All different either way: distinct-2 still tells shared wording from new wording.
+    alike = result(0, "a b c d", "a b c e", "a b c f", "a b c g", request={"temperature": 0.2})
+    apart = result(1, "a b c d", "e f g h", "i j k l", "m n o p", request={"temperature": 1.5})
+    assert check([alike, apart]).shown and not check([apart, alike]).shown
+
+
+def test_presence_flat_frequency_growing() -> None:
+    check = lessons.presence_flat_frequency_growing()
+    loop = "la la la la la la la la"
+    rows = [result(i, t, repetition=repetition(t)) for i, t in enumerate([loop, loop, "la la la"])]
+    finding = check(rows)
+    assert finding.shown and "0% with frequency_penalty" in finding.text
+    rows[2] = result(2, loop, repetition=repetition(loop))
+    assert not check(rows).shown
 
 
 def test_less_repetitive() -> None:
