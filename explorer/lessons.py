@@ -331,7 +331,7 @@ def less_repetitive(plain: int = 0, penalized: int = 1) -> Check:
 
 
 def presence_flat_frequency_growing(plain: int = 0, presence: int = 1, frequency: int = 2) -> Check:
-    """In a loop: presence_penalty's flat cut leaves it, frequency_penalty's growing cut breaks it."""
+    """A loop survives presence_penalty's flat cut; frequency_penalty's growing cut breaks it."""
 
     def check(results: Sequence[VariantResult]) -> Finding:
         r0, rp, rf = (results[i].repetition for i in (plain, presence, frequency))
