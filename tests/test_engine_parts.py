@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from explorer.api import ChatCompletionRequest
-from explorer.engine.model import DECODE_COST_MS, MAX_DECODE_ROWS, plan_groups
+from explorer.engine.decode_costs import DecodeCosts
+from explorer.engine.model import MAX_DECODE_ROWS
 from explorer.engine.prompt import render_template, render_transcript
 from explorer.engine.service import token_text
 from explorer.engine.textstream import TextStream
@@ -109,16 +110,37 @@ def test_chat_template_rendering():
     assert rendered.parse_special is True
 
 
-@pytest.mark.parametrize("rows", range(1, 40))
-def test_plan_groups_is_optimal_and_bounded(rows):
-    plan = plan_groups(rows)
+# Costs measured on two different 2-core machines (ms by rows): they split rows differently.
+COSTS = [
+    {1: 10.0, 2: 23.4, 3: 28.9, 4: 32.7, 5: 46.6, 6: 51.3, 7: 56.7},
+    {1: 18.5, 2: 22.0, 3: 30.1, 4: 40.7, 5: 55.0, 6: 60.2, 7: 69.9},
+]
+
+
+def _best_cost(rows: int, cost: dict[int, float]) -> float:
+    """Brute force over every split (slow, obviously right)."""
+    if rows == 0:
+        return 0.0
+    return min(cost[k] + _best_cost(rows - k, cost) for k in range(1, min(rows, MAX_DECODE_ROWS) + 1))
+
+
+@pytest.mark.parametrize("cost", COSTS)
+@pytest.mark.parametrize("rows", [*range(1, 16), 23, 64])
+def test_plan_is_cheapest_and_bounded(rows, cost):
+    plan = DecodeCosts({k: ms / 1000 for k, ms in cost.items()}).plan(rows)
     assert sum(plan) == rows
     assert all(1 <= g <= MAX_DECODE_ROWS for g in plan)
-    cost = sum(DECODE_COST_MS[g] for g in plan)
-    # no split into two parts beats it (optimal substructure check)
-    for first in range(1, min(rows, MAX_DECODE_ROWS) + 1):
-        rest = plan_groups(rows - first)
-        assert cost <= DECODE_COST_MS[first] + sum(DECODE_COST_MS[g] for g in rest) + 1e-9
+    if rows <= 15:  # the brute force is exponential
+        assert sum(cost[g] for g in plan) == pytest.approx(_best_cost(rows, cost))
+
+
+def test_plans_follow_the_measured_costs():
+    first, second = (DecodeCosts({k: ms / 1000 for k, ms in c.items()}) for c in COSTS)
+    assert first.plan(5) == (4, 1)  # one row is cheap on the first machine
+    assert second.plan(5) == (3, 2)
+    for _ in range(200):  # the second machine gets slow at 3 rows
+        second.observe(3, 0.5)  # seconds
+    assert 3 not in second.plan(5)
 
 
 @pytest.mark.parametrize(("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")])

@@ -16,7 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--model", default=os.environ.get("EXPLORER_MODEL"), help="path to a GGUF file (env EXPLORER_MODEL)")
     parser.add_argument("--model-id", default=None, help="the id clients send as `model` (default: the file name)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("EXPLORER_THREADS", "2")))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ["EXPLORER_THREADS"]) if os.environ.get("EXPLORER_THREADS") else None,
+        help="llama.cpp threads (env EXPLORER_THREADS; default: the machine's physical cores)",
+    )
+    parser.add_argument(
+        "--sequences",
+        type=int,
+        default=int(os.environ.get("EXPLORER_SEQUENCES", "64")),
+        help="sequences decoded at once, each with its own KV cache (env EXPLORER_SEQUENCES)",
+    )
     parser.add_argument(
         "--max-waiting",
         type=int,
@@ -42,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
-    from .model import LlamaModel, ModelSettings, default_model_path
+    from .model import LlamaModel, ModelSettings, default_model_path, physical_cores
     from .server import create_app
     from .service import Engine
 
@@ -50,15 +61,26 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(path):
         print(f"error: no model file at {path}", file=sys.stderr)
         return 2
+    settings = ModelSettings(
+        path=path,
+        n_threads=args.threads or physical_cores(),
+        n_seq_max=args.sequences,
+        cache_slots=0 if args.no_prompt_cache else 8,
+    )
     engine = Engine(
-        LlamaModel(
-            ModelSettings(path=path, n_threads=args.threads, cache_slots=0 if args.no_prompt_cache else 4)
-        ),
+        LlamaModel(settings),
         model_id=args.model_id,
         max_waiting=args.max_waiting,
         primer=not args.no_primer,
         content_filter=not args.no_content_filter,
     )
+    model = engine.model
+    print(
+        f"memory: {settings.n_seq_max} sequences + {settings.cache_slots} cached prompts of up to "
+        f"{model.n_ctx_seq} tokens each, KV cache and buffers {model.context_bytes / 2**20:.0f} MB",
+        flush=True,
+    )
+    print(f"{settings.n_threads} threads; {engine.scheduler.costs.summary()}", flush=True)
     print(f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1", flush=True)
     try:
         uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -13,6 +13,11 @@ never cross a part boundary, so a cached prefix was computed in exactly the
 chunks a fresh evaluation would use, and llama.cpp's numbers depend on how a
 batch is cut, not on where the cells sit (tests/engine/test_prompt_cache.py).
 
+A whole prompt is kept too, with the logits of its last token: the next
+request with exactly that prompt (a class's preset, a comparison's variants,
+the same request run again) copies the cells and samples its first token
+without evaluating anything.
+
 This module only keeps the index (which tokens live in which slot, least
 recently used first out); the scheduler moves the cells.
 """
@@ -23,6 +28,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 __all__ = ["CacheHit", "PromptCache"]
 
 
@@ -30,6 +37,7 @@ __all__ = ["CacheHit", "PromptCache"]
 class _Entry:
     tokens: tuple[int, ...]
     seq: int
+    logits: np.ndarray | None = None  # of the last token, for a whole prompt
     used: float = field(default_factory=time.monotonic)
 
 
@@ -37,6 +45,7 @@ class _Entry:
 class CacheHit:
     length: int  # prompt tokens whose cells are in `seq`
     seq: int
+    logits: np.ndarray | None = None  # set when the whole prompt is kept: its last token's logits
 
 
 class PromptCache:
@@ -59,11 +68,23 @@ class PromptCache:
         best.used = time.monotonic()
         return CacheHit(len(best.tokens), best.seq)
 
-    def holds(self, tokens: Sequence[int]) -> bool:
-        return any(e.tokens == tuple(tokens) for e in self._entries)
+    def lookup_whole(self, prompt: Sequence[int]) -> CacheHit | None:
+        """The kept cells and last logits of exactly `prompt`, if kept."""
+        key = tuple(prompt)
+        for entry in self._entries:
+            if entry.logits is not None and entry.tokens == key:
+                entry.used = time.monotonic()
+                return CacheHit(len(key), entry.seq, entry.logits)
+        return None
 
-    def claim(self, tokens: Sequence[int]) -> int | None:
-        """A slot to copy `tokens`' cells into (the least recently used one if all are taken)."""
+    def holds(self, tokens: Sequence[int], *, whole: bool = False) -> bool:
+        return any(e.tokens == tuple(tokens) and (e.logits is not None or not whole) for e in self._entries)
+
+    def claim(self, tokens: Sequence[int], logits: np.ndarray | None = None) -> int | None:
+        """A slot to copy `tokens`' cells into (the least recently used one if all are taken).
+
+        `logits` (a copy the cache keeps) marks a whole prompt.
+        """
         if not self._free and not self._entries:
             return None  # no slots: caching is off
         if self._free:
@@ -72,7 +93,7 @@ class PromptCache:
             oldest = min(self._entries, key=lambda e: e.used)
             self._entries.remove(oldest)
             seq = oldest.seq
-        self._entries.append(_Entry(tuple(tokens), seq))
+        self._entries.append(_Entry(tuple(tokens), seq, logits))
         return seq
 
     def clear(self) -> list[int]:
