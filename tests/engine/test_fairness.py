@@ -4,7 +4,8 @@ The bound is in decode steps, not seconds (the machine is shared and its speed
 varies): when the one-stream learner's first token arrives, each stream of the
 bigger request that came first has released only a few tokens. A scheduler
 that ran the earlier request's sequences on and on before evaluating the new
-prompt would show dozens.
+prompt would show dozens. The learner arrives while the earlier request's
+long prompt is evaluated, or once its sequences decode.
 """
 
 from __future__ import annotations
@@ -56,16 +57,19 @@ class Stream(threading.Thread):
         return max((n for t, _, n in self.released if t < moment), default=0)
 
 
-def _wait_admitted(root: str, sequences: int) -> None:
+def _wait_until(root: str, moment: str, sequences: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         load = httpx.get(f"{root}/health", timeout=5).json()
-        if load["prefilling"] or load["active_sequences"] >= sequences:
+        if moment == "prefilling" and (load["prefilling"] or load["active_sequences"]):
+            return
+        if moment == "decoding" and load["active_sequences"] >= sequences:
             return
         time.sleep(0.005)
-    raise AssertionError("the earlier request was never admitted")
+    raise AssertionError(f"the earlier request was never {moment}")
 
 
+@pytest.mark.parametrize("moment", ["prefilling", "decoding"])  # where the earlier request is
 @pytest.mark.parametrize(
     "earlier",
     [
@@ -73,7 +77,7 @@ def _wait_admitted(root: str, sequences: int) -> None:
         pytest.param([{"temperature": t} for t in (0.2, 0.5, 0.8, 1.1)], id="4 variants"),
     ],
 )
-def test_one_stream_learner_is_not_starved(engine_root, model_id, earlier):
+def test_one_stream_learner_is_not_starved(engine_root, model_id, earlier, moment):
     url = f"{engine_root}/v1/chat/completions"
     base = {"model": model_id, "max_tokens": 64, "seed": 5}
     # A long prompt ahead (several evaluation chunks), so the order of prompt work shows too.
@@ -82,7 +86,7 @@ def test_one_stream_learner_is_not_starved(engine_root, model_id, earlier):
     learner = Stream(url, base | {"messages": [{"role": "user", "content": "Name three rivers."}]})
     for s in others:
         s.start()
-    _wait_admitted(engine_root, sum(extra.get("n", 1) for extra in earlier))
+    _wait_until(engine_root, moment, sum(extra.get("n", 1) for extra in earlier))
     learner.start()
     for s in [*others, learner]:
         s.join(timeout=180)
