@@ -65,23 +65,34 @@ def message(learner: int, distinct: bool) -> str:
     if not distinct:
         return PROMPT
     animal = ANIMALS[learner % len(ANIMALS)]
-    return f"Learner {learner} asks: write a short poem about a {animal} named {learner * 7919 % 1000}."
+    name = learner * 7919 % 1000
+    return f"Learner {learner} asks: write a short poem about a {animal} named {name}."
 
 
 def measure_ceiling(prompt_text: str, tokens: int) -> tuple[float, dict[int, float]]:
-    """Tokens/s of llama.cpp's batched decode with the engine's settings: the best of 1..7 rows per call.
+    """Tokens/s of llama.cpp's batched decode, the engine's settings: the best of 1..7 rows a call.
 
     The rows continue the learners' prompt (primer included, as the engine
     renders it), `tokens` calls per size.
     """
     from explorer.api import ChatCompletionRequest
-    from explorer.engine.model import MAX_DECODE_ROWS, LlamaModel, ModelSettings, Row, default_model_path
+    from explorer.engine.model import (
+        MAX_DECODE_ROWS,
+        LlamaModel,
+        ModelSettings,
+        Row,
+        default_model_path,
+    )
     from explorer.engine.prompt import render_transcript
 
     model = LlamaModel(ModelSettings(path=str(default_model_path())))
     try:
-        request = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": prompt_text}])
-        prompt = model.tokenize(render_transcript(request.messages, primer=True).text, add_special=True)
+        request = ChatCompletionRequest(
+            model="m", messages=[{"role": "user", "content": prompt_text}]
+        )
+        prompt = model.tokenize(
+            render_transcript(request.messages, primer=True).text, add_special=True
+        )
         model.prefill(0, prompt)
         for seq in range(1, MAX_DECODE_ROWS):
             model.copy_sequence(0, seq)
@@ -131,7 +142,7 @@ def comparison_for(model: str, tokens: int, learner_id: int, distinct: bool) -> 
 
 
 def run_comparison(endpoint: Endpoint, comparison: Comparison) -> tuple[dict[int, float], list]:
-    """Streams a comparison as the Compare page does: first-text times by variant, and the results."""
+    """Streams a comparison as the Compare page does: first-text times by variant, the results."""
     started = time.perf_counter()
     first: dict[int, float] = {}
     results = {}
@@ -151,7 +162,7 @@ def texts(results: list) -> list[list[str]]:
 def learner(
     endpoint: Endpoint, comparison: Comparison, delay: float, store: SQLiteHistory, out: list
 ) -> None:
-    """One learner's comparison, as the Compare page runs and stores it, `delay` s after the start."""
+    """One learner's comparison, run and stored as the Compare page does, `delay` s after start."""
     time.sleep(delay)
     first, ordered = run_comparison(endpoint, comparison)
     run_id = None
@@ -214,9 +225,15 @@ def main() -> int:
     )
     ap.add_argument("--learners", type=int, default=30)
     ap.add_argument("--tokens", type=int, default=64)
-    ap.add_argument("--spread", type=float, default=5.0, help="learners press Run within this many seconds")
-    ap.add_argument("--burst", action="store_true", help="every learner presses Run within one second")
-    ap.add_argument("--distinct-prompts", action="store_true", help="every learner sends a message of their own")
+    ap.add_argument(
+        "--spread", type=float, default=5.0, help="learners press Run within this many seconds"
+    )
+    ap.add_argument(
+        "--burst", action="store_true", help="every learner presses Run within one second"
+    )
+    ap.add_argument(
+        "--distinct-prompts", action="store_true", help="every learner sends a message of their own"
+    )
     ap.add_argument(
         "--max-waiting", type=int, default=None, help="the engine's waiting line (default 64)"
     )
@@ -339,13 +356,16 @@ def main() -> int:
             _, alone = run_comparison(endpoint, r["comparison"])
             if texts(alone) != r["texts"]:
                 differ += 1
-                failures.append(f"learner {r['comparison'].base['seed']}: the lone run's texts differ")
+                failures.append(
+                    f"learner {r['comparison'].base['seed']}: the lone run's texts differ"
+                )
 
         queue = args.max_waiting if args.max_waiting is not None else 64
         prompts = "distinct prompts" if args.distinct_prompts else "the same preset prompt"
         print(
             f"{args.learners} learners x 2 streamed variants x {args.tokens} tokens, {prompts}, "
-            f"pressing Run within {spread:g} s, on {os.cpu_count()} cores, engine waiting line {queue}"
+            f"pressing Run within {spread:g} s, on {os.cpu_count()} cores, "
+            f"engine waiting line {queue}"
         )
         print(
             f"streams: {sum(len(r['texts']) for r in done)}, failures: {len(failures)}, "
@@ -353,15 +373,19 @@ def main() -> int:
         )
         print(f"runs stored in the history and read back: {stored} of {args.learners}")
         print(
-            f"time to first token per learner (both variants): p50 {statistics.median(ttfts):.2f} s, "
-            f"p95 {percentile(ttfts, 0.95):.2f} s; per stream: p50 {statistics.median(stream_ttfts):.2f} s, "
+            "time to first token per learner (both variants): "
+            f"p50 {statistics.median(ttfts):.2f} s, p95 {percentile(ttfts, 0.95):.2f} s; "
+            f"per stream: p50 {statistics.median(stream_ttfts):.2f} s, "
             f"p95 {percentile(stream_ttfts, 0.95):.2f} s"
         )
         print(
             f"aggregate: {tokens} tokens in {wall:.1f} s = {tokens / wall:.1f} tokens/s, "
             f"{tokens / wall / ceiling:.2f} of the ceiling"
         )
-        print(f"outputs byte-identical to the same requests sent alone: {len(done) - differ} of {len(done)} learners")
+        print(
+            "outputs byte-identical to the same requests sent alone: "
+            f"{len(done) - differ} of {len(done)} learners"
+        )
         print(f"peak memory: engine {peak['engine']:.0f} MB, app {peak['app']:.0f} MB")
         if idle_ms is not None:
             print(

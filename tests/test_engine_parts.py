@@ -121,7 +121,8 @@ def _best_cost(rows: int, cost: dict[int, float]) -> float:
     """Brute force over every split (slow, obviously right)."""
     if rows == 0:
         return 0.0
-    return min(cost[k] + _best_cost(rows - k, cost) for k in range(1, min(rows, MAX_DECODE_ROWS) + 1))
+    sizes = range(1, min(rows, MAX_DECODE_ROWS) + 1)
+    return min(cost[k] + _best_cost(rows - k, cost) for k in sizes)
 
 
 @pytest.mark.parametrize("cost", COSTS)

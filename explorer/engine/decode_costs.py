@@ -26,7 +26,7 @@ _SPIKE = 3.0
 
 
 class DecodeCosts:
-    """Seconds per decode call by row count; thread-safe to read while the model thread updates it."""
+    """Seconds per decode call by row count; safe to read while the model thread updates it."""
 
     def __init__(self, seconds: dict[int, float]):
         missing = set(range(1, MAX_DECODE_ROWS + 1)) - set(seconds)
@@ -48,7 +48,7 @@ class DecodeCosts:
             self._plans.clear()
 
     def plan(self, rows: int) -> tuple[int, ...]:
-        """The cheapest split of `rows` rows into calls of 1..MAX_DECODE_ROWS rows, largest first."""
+        """The cheapest split of `rows` into calls of 1..MAX_DECODE_ROWS rows, largest first."""
         with self._lock:
             plan = self._plans.get(rows)
             if plan is None:
@@ -79,7 +79,7 @@ def _cheapest(rows: int, cost: dict[int, float]) -> tuple[int, ...]:
 
 
 def calibrate(model: LlamaModel, *, budget: float = 1.0) -> DecodeCosts:
-    """Times decode calls of 1..7 rows on sequences 0..6 for about `budget` seconds, then clears them.
+    """Times decode calls of 1..7 rows on sequences 0..6 for about `budget` s, then clears them.
 
     Rows sit at growing positions of otherwise empty sequences, as short
     answers do. Each size's fastest repetition is its cost: on a shared

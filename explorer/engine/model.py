@@ -41,13 +41,14 @@ MAX_DECODE_ROWS = 7
 
 
 def physical_cores() -> int:
-    """Cores this process may run on, counting hyperthread siblings once (Linux), else the CPU count."""
+    """Cores this process may run on, hyperthread siblings counted once (else the CPU count)."""
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     cores = set()
     for cpu in allowed:
         try:
             topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
-            cores.add(((topology / "physical_package_id").read_text(), (topology / "core_id").read_text()))
+            package = (topology / "physical_package_id").read_text()
+            cores.add((package, (topology / "core_id").read_text()))
         except OSError:
             cores.add(("cpu", str(cpu)))
     return len(cores) or os.cpu_count() or 1
@@ -59,7 +60,8 @@ class ModelSettings:
 
     path: str
     n_ctx_seq: int = 4096  # KV cells of one sequence (each has its own KV stream)
-    n_seq_max: int = 64  # concurrent sequences (KV slots for running jobs): a class of 30 comparing two variants
+    # Concurrent sequences (KV slots for running jobs): a class of 30 comparing two variants.
+    n_seq_max: int = 64
     cache_slots: int = 8  # further sequences that keep prompt prefixes (the prompt cache)
     # The thread count does not change the numbers (measured: 1, 2, 3 and 4
     # threads give the same logits), so it is not part of numerics().
@@ -176,7 +178,7 @@ class LlamaModel:
         self._ctx = llama.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             raise RuntimeError("could not create a llama.cpp context")
-        self.context_bytes = _resident_bytes() - before  # the KV cache and compute buffers, measured
+        self.context_bytes = _resident_bytes() - before  # KV cache and compute buffers, measured
         self._vocab = llama.llama_model_get_vocab(self._model)
         self._memory = llama.llama_get_memory(self._ctx)
         self.n_vocab: int = llama.llama_vocab_n_tokens(self._vocab)

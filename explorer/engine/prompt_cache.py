@@ -78,7 +78,8 @@ class PromptCache:
         return None
 
     def holds(self, tokens: Sequence[int], *, whole: bool = False) -> bool:
-        return any(e.tokens == tuple(tokens) and (e.logits is not None or not whole) for e in self._entries)
+        key = tuple(tokens)
+        return any(e.tokens == key and (e.logits is not None or not whole) for e in self._entries)
 
     def claim(self, tokens: Sequence[int], logits: np.ndarray | None = None) -> int | None:
         """A slot to copy `tokens`' cells into (the least recently used one if all are taken).

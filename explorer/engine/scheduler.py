@@ -118,7 +118,8 @@ class Job:
         self.seqs: list[int] = []  # KV slots held, set before anything can fail
         self.prefilled = 0  # prompt tokens evaluated (or taken from the cache) so far
         self.cached = 0  # prompt tokens taken from the prompt cache
-        self.followers: list[Job] = []  # admitted jobs with exactly this prompt: they share its evaluation
+        # Admitted jobs with exactly this prompt: they share its evaluation.
+        self.followers: list[Job] = []
         self.submitted = time.monotonic()
 
     def cancel(self) -> None:
@@ -139,7 +140,8 @@ class Scheduler:
         costs: DecodeCosts | None = None,
     ):
         self.model = model
-        self.costs = costs if costs is not None else calibrate(model)  # before the thread owns the model
+        # Measured before the thread owns the model.
+        self.costs = costs if costs is not None else calibrate(model)
         self._matcher_factory = matcher_factory
         self._screen_factory = screen_factory
         self.max_waiting = max_waiting
@@ -208,7 +210,7 @@ class Scheduler:
         return bool(self._waiting) and self._waiting[0].spec.n <= len(self._free_seqs)
 
     def _admit(self) -> None:
-        """Gives every waiting job that fits its slots, in arrival order; starts it from the cache."""
+        """Gives each waiting job that fits its slots, in arrival order, a start from the cache."""
         while True:
             with self._cv:
                 if not self._admissible():
@@ -264,7 +266,7 @@ class Scheduler:
         ]
 
     def _round(self) -> None:
-        """Advances every decoding sequence by one token; evaluates waiting prompts between groups."""
+        """Advances each decoding sequence by one token; evaluates prompts between groups."""
         pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
         if not pending:
             self._prefill_for(PREFILL_SLICE)
@@ -273,7 +275,8 @@ class Scheduler:
             group = pending[lo : lo + size]
             lo += size
             started = time.perf_counter()
-            self.model.decode([Row(c.next_token, c.pos, c.seq) for _, c in group])  # type: ignore[arg-type]
+            rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
+            self.model.decode(rows)
             self.costs.observe(size, time.perf_counter() - started)
             for i, (job, c) in enumerate(group):
                 c.pos += 1
@@ -286,10 +289,10 @@ class Scheduler:
             self._retire_if_done(job)
 
     def _prefill_for(self, budget: float) -> None:
-        """Evaluates prompt chunks for about `budget` seconds (at least one chunk if any prompt waits)."""
+        """Evaluates prompt chunks for about `budget` seconds (one at least, if a prompt waits)."""
         deadline = time.perf_counter() + budget
         while self._prefilling:
-            self._prefill_chunk(min(self._prefilling, key=lambda j: len(j.spec.prompt) - j.prefilled))
+            self._prefill_chunk(min(self._prefilling, key=_tokens_left))
             if time.perf_counter() >= deadline:
                 return
 
@@ -325,7 +328,7 @@ class Scheduler:
         self._first_tokens(group, seq0, logits)
 
     def _first_tokens(self, jobs: list[Job], seq: int, logits: np.ndarray) -> None:
-        """Gives every choice of `jobs` the prompt's cells (from sequence `seq`) and samples its first token.
+        """Gives each choice of `jobs` the prompt's cells (from sequence `seq`) and its first token.
 
         Copying the finished prompt's cells and logits gives each the same
         numbers as evaluating the prompt itself, minus the work.
@@ -464,13 +467,18 @@ class Scheduler:
         self._begin_prefill(leader)
 
     def _fail_all(self, message: str) -> None:
-        jobs = [*self._active, *self._prefilling, *(f for j in self._prefilling for f in j.followers)]
+        followers = [f for j in self._prefilling for f in j.followers]
+        jobs = [*self._active, *self._prefilling, *followers]
         self._prefilling = []
         for job in jobs:
             job.emit(("error", message))
             self._release(job)
         self.model.clear_all()
         self.cache.clear()
+
+
+def _tokens_left(job: Job) -> int:
+    return len(job.spec.prompt) - job.prefilled
 
 
 def _join(a: Delta, b: Delta) -> Delta:

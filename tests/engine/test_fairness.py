@@ -1,4 +1,4 @@
-"""A learner with one stream is not held up by an n=8 request or a 4-variant comparison just before it.
+"""A one-stream learner is not held up by an n=8 request or a 4-variant comparison just before.
 
 The bound is in decode steps, not seconds (the machine is shared and its speed
 varies): when the one-stream learner's first token arrives, each stream of the
@@ -25,7 +25,7 @@ BOUND = 8  # tokens any earlier stream may have released before the learner's fi
 
 
 class Stream(threading.Thread):
-    """Streams one request; records when each choice released how many tokens (from its logprobs)."""
+    """Streams one request; records when each choice released how many tokens (its logprobs)."""
 
     def __init__(self, url: str, body: dict):
         super().__init__(daemon=True)
@@ -94,6 +94,8 @@ def test_one_stream_learner_is_not_starved(engine_root, model_id, earlier, momen
     assert learner.released, "the learner got no token"
     first = learner.first_token()
     ahead = [s.most_released_before(first) for s in others]
-    assert max(ahead) <= BOUND, f"tokens released by the earlier streams before the learner's first: {ahead}"
+    assert max(ahead) <= BOUND, (
+        f"tokens released by the earlier streams before the learner's first: {ahead}"
+    )
     # The earlier streams did go on: the bound had room to fail.
     assert max(s.released[-1][2] for s in others) > 4 * BOUND

@@ -34,7 +34,9 @@ def _wait(predicate, timeout: float = 30.0) -> bool:
 @pytest.fixture(scope="module")
 def small_queue_engine(tmp_path_factory):
     """An engine with 16 sequences whose waiting line holds one request, to see 429s."""
-    proc, root = start_engine(tmp_path_factory.mktemp("queue"), "--max-waiting", "1", "--sequences", "16")
+    proc, root = start_engine(
+        tmp_path_factory.mktemp("queue"), "--max-waiting", "1", "--sequences", "16"
+    )
     yield root, httpx.get(f"{root}/v1/models").json()["data"][0]["id"]
     proc.terminate()
     proc.wait(timeout=20)
