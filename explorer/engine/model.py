@@ -62,7 +62,8 @@ class ModelSettings:
     n_ctx_seq: int = 4096  # KV cells of one sequence (each has its own KV stream)
     # Concurrent sequences (KV slots for running jobs): a class of 30 comparing two variants.
     n_seq_max: int = 64
-    cache_slots: int = 8  # further sequences that keep prompt prefixes (the prompt cache)
+    # Off by default: see Scheduler._quiet. `--prompt-cache` gives it these many slots.
+    cache_slots: int = 0  # further sequences that keep prompt prefixes (the prompt cache)
     # The thread count does not change the numbers (measured: 1, 2, 3 and 4
     # threads give the same logits), so it is not part of numerics().
     n_threads: int = field(default_factory=physical_cores)

@@ -8,10 +8,12 @@ slot. A later prompt that starts with the same tokens up to one of its own
 part boundaries copies those cells instead of computing them: the primer
 costs nothing after its first use, and neither does a class's shared preset.
 
-The same bytes come back either way. Every prompt is evaluated in chunks that
-never cross a part boundary, so a cached prefix was computed in exactly the
-chunks a fresh evaluation would use, and llama.cpp's numbers depend on how a
-batch is cut, not on where the cells sit (tests/engine/test_prompt_cache.py).
+Every prompt is evaluated in chunks that never cross a part boundary, so a
+cached prefix was computed in exactly the chunks a fresh evaluation would use,
+and on a fresh engine the same bytes come back either way
+(tests/engine/test_prompt_cache.py). llama.cpp's copies between KV streams are
+not always that exact (see `Scheduler._quiet`), so the cache is opt-in
+(`--prompt-cache`).
 
 A whole prompt is kept too, with the logits of its last token: the next
 request with exactly that prompt (a class's preset, a comparison's variants,
@@ -58,15 +60,15 @@ class PromptCache:
 
     def lookup(self, prompt: Sequence[int], boundaries: Sequence[int]) -> CacheHit | None:
         """The longest kept prefix of `prompt` that ends at one of its part `boundaries`."""
+        now = time.monotonic()
         best: _Entry | None = None
         for entry in self._entries:
             n = len(entry.tokens)
-            if n in boundaries and (best is None or n > len(best.tokens)) and tuple(prompt[:n]) == entry.tokens:
-                best = entry
-        if best is None:
-            return None
-        best.used = time.monotonic()
-        return CacheHit(len(best.tokens), best.seq)
+            if n in boundaries and tuple(prompt[:n]) == entry.tokens:
+                entry.used = now  # every matching prefix was useful: the primer stays in
+                if best is None or n > len(best.tokens):
+                    best = entry
+        return None if best is None else CacheHit(len(best.tokens), best.seq)
 
     def lookup_whole(self, prompt: Sequence[int]) -> CacheHit | None:
         """The kept cells and last logits of exactly `prompt`, if kept."""

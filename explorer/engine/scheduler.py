@@ -9,9 +9,12 @@ a few groups, while the learners already answering keep streaming. The prompt
 with the fewest tokens left goes first, so a long prompt or an n=8 request
 does not hold up a short one behind it; jobs are admitted in arrival order.
 
-A prompt starts from the longest prefix the prompt cache holds, and its chunks
-never cross a part boundary (`prompt_cache.py`); a prompt kept whole costs
-nothing but a copy. Decode batches never hold more than `MAX_DECODE_ROWS` rows
+With `--prompt-cache`, a prompt admitted on a quiet engine starts from the
+longest prefix the cache holds, or costs nothing but a copy if it is kept
+whole (`prompt_cache.py`, `_quiet`); a prompt's chunks never cross a part
+boundary either way. Jobs with exactly the prompt of one under way (a
+comparison's variants, a class's shared preset) wait for its cells and
+share its evaluation. Decode batches never hold more than `MAX_DECODE_ROWS` rows
 and never mix prompt rows with decode rows, so a sequence's numbers are the
 same whether it runs alone, beside its comparison variants, or among other
 learners' requests; a prompt is always evaluated in the same chunks. With the
@@ -229,7 +232,7 @@ class Scheduler:
             if leader is not None:  # a variant of a prompt being evaluated: wait for its cells
                 leader.followers.append(job)
                 continue
-            whole = self.cache.lookup_whole(spec.prompt)
+            whole = self.cache.lookup_whole(spec.prompt) if self._quiet() else None
             if whole is not None:
                 self._active.append(job)  # from here on, a failure reaches it through _fail_all
                 job.prefilled = job.cached = len(spec.prompt)
@@ -240,11 +243,31 @@ class Scheduler:
     def _begin_prefill(self, job: Job) -> None:
         self._prefilling.append(job)  # from here on, a failure reaches it through _fail_all
         spec = job.spec
-        # The cached prefix must end before the last part: its logits are needed.
-        hit = self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
+        # The cache is used only while no other sequence runs (see `_quiet`). The
+        # cached prefix must end before the last part: its logits are needed.
+        hit = (
+            self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
+            if self._quiet(job)
+            else None
+        )
         if hit is not None:
             self.model.copy_sequence(hit.seq, job.seqs[0])
             job.prefilled = job.cached = hit.length
+
+    def _quiet(self, job: Job | None = None) -> bool:
+        """No other sequence holds cells (none decodes, no other prompt is under way):
+        the only time the prompt cache copies KV cells.
+
+        Measured with llama-cpp-python 0.3.36: a copy between KV streams made
+        while other sequences decode changes later numbers of the sequences
+        involved (the same request then samples other text among other
+        learners' requests than alone). Copies made on a quiet engine gave
+        exactly the numbers of a fresh evaluation on a fresh engine, but not
+        always after a long mixed session (tests/engine/test_determinism.py on
+        the shared test engine). That is why the cache is off unless the engine
+        is started with --prompt-cache, and why it then only copies here.
+        """
+        return not self._active and all(j is job for j in self._prefilling)
 
     def _start(self, job: Job) -> None:
         spec = job.spec
@@ -307,7 +330,7 @@ class Scheduler:
         seq0 = job.choices[0].seq
         m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
         job.prefilled = hi
-        if hi in spec.keep and not self.cache.holds(spec.prompt[:hi]):
+        if hi in spec.keep and self._quiet(job) and not self.cache.holds(spec.prompt[:hi]):
             slot = self.cache.claim(spec.prompt[:hi])
             if slot is not None:
                 m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now
@@ -315,7 +338,7 @@ class Scheduler:
             return
         self._prefilling.remove(job)
         logits = m.logits(len(chunk) - 1)
-        if not self.cache.holds(spec.prompt, whole=True):
+        if self._quiet(job) and not self.cache.holds(spec.prompt, whole=True):
             slot = self.cache.claim(spec.prompt, logits.copy())
             if slot is not None:
                 m.copy_sequence(seq0, slot)
