@@ -38,7 +38,12 @@ def run(pieces: list[bytes], stops: list[str]) -> tuple[str, list[tuple[int, ...
         ([b"Hello", b" wor", b"ld"], [], "Hello world", False),
         ([b"Hello", b"\nUs", b"er:", b" hi"], ["\nUser:"], "Hello", True),  # across tokens
         ([b"ab", b"cX", b"Yd"], ["XY"], "abc", True),
-        ([b"abc", b"X"], ["XY"], "abcX", False),  # a prefix that never completes is released at the end
+        (
+            [b"abc", b"X"],
+            ["XY"],
+            "abcX",
+            False,
+        ),  # a prefix that never completes is released at the end
         ([b"x", b"STOP"], ["STOP", "TO"], "x", True),  # earliest match wins
         ([b"\xe2\x82", b"\xac and"], [], "\u20ac and", False),  # a euro sign split across tokens
         ([b"caf", b"\xc3", b"\xa9!"], ["!"], "caf\u00e9", True),
@@ -63,7 +68,7 @@ def test_tokens_are_released_with_their_text():
     for split in itertools.combinations(range(1, 12), 3):
         data = b"one two\nUser: three"
         cuts = [0, *split, len(data)]
-        pieces = [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+        pieces = [data[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
         text, released, stopped = run(pieces, ["\nUser:"])
         assert text == "one two"
         flat = [i for group in released for i in group]
@@ -80,14 +85,24 @@ def test_push_after_stop_is_an_error():
 
 
 def messages(*pairs):
-    return ChatCompletionRequest(model="m", messages=[{"role": r, "content": c} for r, c in pairs]).messages
+    return ChatCompletionRequest(
+        model="m", messages=[{"role": r, "content": c} for r, c in pairs]
+    ).messages
 
 
 def test_transcript_rendering_and_turn_stops():
-    turns = messages(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye"))
+    turns = messages(
+        ("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")
+    )
     rendered = render_transcript(turns, primer=False)
     assert rendered.text == "System: Be brief.\nUser: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:"
-    assert rendered.parts == ("System: Be brief.\n", "User: Hi\n", "Assistant: Hello!\n", "User: Bye\n", "Assistant:")
+    assert rendered.parts == (
+        "System: Be brief.\n",
+        "User: Hi\n",
+        "Assistant: Hello!\n",
+        "User: Bye\n",
+        "Assistant:",
+    )
     assert rendered.primer == ""
     assert "\nUser:" in rendered.stops and "\nAssistant:" in rendered.stops
     assert rendered.parse_special is False  # "<bos>" typed by a learner stays text
@@ -113,7 +128,16 @@ def test_tool_messages_in_transcript():
         model="m",
         messages=[
             {"role": "user", "content": "Weather?"},
-            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "c1", "content": "18C"},
         ],
     )
@@ -123,7 +147,10 @@ def test_tool_messages_in_transcript():
 
 
 def test_chat_template_rendering():
-    template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"
+    template = (
+        "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}"
+        "{% if add_generation_prompt %}<assistant>{% endif %}"
+    )
     rendered = render_template(template, messages(("user", "Hi")), "<bos>", "")
     assert rendered.text == "<user>Hi</user><assistant>"
     assert rendered.parse_special is True
@@ -163,6 +190,8 @@ def test_plans_follow_the_measured_costs():
     assert 3 not in second.plan(5)
 
 
-@pytest.mark.parametrize(("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")])
+@pytest.mark.parametrize(
+    ("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")]
+)
 def test_token_text(piece, text):
     assert token_text(piece) == text

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 
-
 # KV slots for prompt prefixes when --prompt-cache is on (each holds one prefix).
 PROMPT_CACHE_SLOTS = 8
 
@@ -14,12 +13,21 @@ PROMPT_CACHE_SLOTS = 8
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m explorer.engine",
-        description="An OpenAI-compatible server for a local GGUF model (default: the bundled Gemma 3 270M).",
+        description=(
+            "An OpenAI-compatible server for a local GGUF model"
+            " (default: the bundled Gemma 3 270M)."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--model", default=os.environ.get("EXPLORER_MODEL"), help="path to a GGUF file (env EXPLORER_MODEL)")
-    parser.add_argument("--model-id", default=None, help="the id clients send as `model` (default: the file name)")
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("EXPLORER_MODEL"),
+        help="path to a GGUF file (env EXPLORER_MODEL)",
+    )
+    parser.add_argument(
+        "--model-id", default=None, help="the id clients send as `model` (default: the file name)"
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -36,12 +44,18 @@ def main(argv: list[str] | None = None) -> int:
         "--max-waiting",
         type=int,
         default=int(os.environ.get("EXPLORER_MAX_WAITING", "64")),
-        help="requests that may wait for a free slot before the engine answers 429 (env EXPLORER_MAX_WAITING)",
+        help=(
+            "requests that may wait for a free slot before the engine answers 429"
+            " (env EXPLORER_MAX_WAITING)"
+        ),
     )
     parser.add_argument(
         "--primer",
         action="store_true",
-        help="put the few-shot primer before every base-model transcript (a request can send \"primer\": true)",
+        help=(
+            "put the few-shot primer before every base-model transcript"
+            ' (a request can send "primer": true)'
+        ),
     )
     parser.add_argument(
         "--no-content-filter",
@@ -51,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--prompt-cache",
         action="store_true",
-        help="reuse the KV cells of recent prompt prefixes (faster first token; not byte-exact: see README)",
+        help=(
+            "reuse the KV cells of recent prompt prefixes"
+            " (faster first token; not byte-exact: see README)"
+        ),
     )
     args = parser.parse_args(argv)
 
@@ -59,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
 
     from .model import LlamaModel, ModelSettings, default_model_path, physical_cores
     from .server import create_app
@@ -89,9 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"{settings.n_threads} threads; {engine.scheduler.costs.summary()}", flush=True)
-    print(f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1", flush=True)
+    print(
+        f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1",
+        flush=True,
+    )
     try:
-        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(engine),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         engine.close()
     return 0

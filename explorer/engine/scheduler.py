@@ -196,7 +196,9 @@ class Scheduler:
             with self._cv:
                 # Sleep unless there is work that can move: a waiting job that
                 # does not fit yet is woken by `_release`.
-                while not self._stop and not (self._prefilling or self._active or self._admissible()):
+                while not self._stop and not (
+                    self._prefilling or self._active or self._admissible()
+                ):
                     self._cv.wait(timeout=0.5)  # also notices cancelled waiting jobs
                     self._drop_cancelled_waiting()
                 if self._stop:
@@ -278,7 +280,9 @@ class Scheduler:
                 rng=sampling.make_generator(spec.seed, i),
                 stream=TextStream(
                     spec.stops,
-                    self._screen_factory() if spec.content_filter and self._screen_factory else None,
+                    self._screen_factory()
+                    if spec.content_filter and self._screen_factory
+                    else None,
                 ),
                 pos=len(spec.prompt),
                 matcher=self._matcher_factory(spec.grammar)
@@ -328,7 +332,9 @@ class Scheduler:
         chunk = spec.prompt[lo:hi]
         last = hi >= len(spec.prompt)
         seq0 = job.choices[0].seq
-        m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
+        m.decode(
+            [Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)]
+        )
         job.prefilled = hi
         if hi in spec.keep and self._quiet(job) and not self.cache.holds(spec.prompt[:hi]):
             slot = self.cache.claim(spec.prompt[:hi])
@@ -407,7 +413,14 @@ class Scheduler:
             c.next_token = token
 
     def _describe(
-        self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int, norm: float, *, raw: np.ndarray
+        self,
+        spec: JobSpec,
+        c: _Choice,
+        logits: np.ndarray,
+        token: int,
+        norm: float,
+        *,
+        raw: np.ndarray,
     ) -> TokenInfo:
         """The token with its raw logprob, top alternatives and (opt-in) pipeline trace.
 
@@ -505,4 +518,6 @@ def _tokens_left(job: Job) -> int:
 
 
 def _join(a: Delta, b: Delta) -> Delta:
-    return Delta(a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped, a.filtered or b.filtered)
+    return Delta(
+        a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped, a.filtered or b.filtered
+    )

@@ -34,9 +34,13 @@ def test_load_script_small_run_has_no_failures_and_stores_every_run() -> None:
     retries = int(re.search(r"retries \(busy answers, then sent again\): (\d+)", out).group(1))  # type: ignore[union-attr]
     assert retries > 0, out  # the waiting line of 1 did turn learners away
     assert re.search(r"ceiling \(llama.cpp batched decode, .*best [\d.]+ tokens/s", out), out
-    assert re.search(r"time to first token per learner \(both variants\): p50 [\d.]+ s, p95 [\d.]+ s", out)
+    assert re.search(
+        r"time to first token per learner \(both variants\): p50 [\d.]+ s, p95 [\d.]+ s", out
+    )
     assert re.search(r"tokens/s, [\d.]+ of the ceiling", out), out
-    assert "outputs byte-identical to the same requests sent alone: 4 of 4 learners checked" in out, out
+    assert (
+        "outputs byte-identical to the same requests sent alone: 4 of 4 learners checked" in out
+    ), out
     assert re.search(r"peak memory: engine \d+ MB, app \d+ MB", out), out
     if "--no-browser" not in command:
         assert re.search(
