@@ -15,11 +15,6 @@ and on a fresh engine the same bytes come back either way
 not always that exact (see `Scheduler._quiet`), so the cache is opt-in
 (`--prompt-cache`).
 
-A whole prompt is kept too, with the logits of its last token: the next
-request with exactly that prompt (a class's preset, a comparison's variants,
-the same request run again) copies the cells and samples its first token
-without evaluating anything.
-
 This module only keeps the index (which tokens live in which slot, least
 recently used first out); the scheduler moves the cells.
 """
@@ -30,8 +25,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 __all__ = ["CacheHit", "PromptCache"]
 
 
@@ -39,7 +32,6 @@ __all__ = ["CacheHit", "PromptCache"]
 class _Entry:
     tokens: tuple[int, ...]
     seq: int
-    logits: np.ndarray | None = None  # of the last token, for a whole prompt
     used: float = field(default_factory=time.monotonic)
 
 
@@ -47,7 +39,6 @@ class _Entry:
 class CacheHit:
     length: int  # prompt tokens whose cells are in `seq`
     seq: int
-    logits: np.ndarray | None = None  # set when the whole prompt is kept: its last token's logits
 
 
 class PromptCache:
@@ -70,24 +61,11 @@ class PromptCache:
                     best = entry
         return None if best is None else CacheHit(len(best.tokens), best.seq)
 
-    def lookup_whole(self, prompt: Sequence[int]) -> CacheHit | None:
-        """The kept cells and last logits of exactly `prompt`, if kept."""
-        key = tuple(prompt)
-        for entry in self._entries:
-            if entry.logits is not None and entry.tokens == key:
-                entry.used = time.monotonic()
-                return CacheHit(len(key), entry.seq, entry.logits)
-        return None
+    def holds(self, tokens: Sequence[int]) -> bool:
+        return any(e.tokens == tuple(tokens) for e in self._entries)
 
-    def holds(self, tokens: Sequence[int], *, whole: bool = False) -> bool:
-        key = tuple(tokens)
-        return any(e.tokens == key and (e.logits is not None or not whole) for e in self._entries)
-
-    def claim(self, tokens: Sequence[int], logits: np.ndarray | None = None) -> int | None:
-        """A slot to copy `tokens`' cells into (the least recently used one if all are taken).
-
-        `logits` (a copy the cache keeps) marks a whole prompt.
-        """
+    def claim(self, tokens: Sequence[int]) -> int | None:
+        """A slot to copy `tokens`' cells into (the least recently used one if all are taken)."""
         if not self._free and not self._entries:
             return None  # no slots: caching is off
         if self._free:
@@ -96,7 +74,7 @@ class PromptCache:
             oldest = min(self._entries, key=lambda e: e.used)
             self._entries.remove(oldest)
             seq = oldest.seq
-        self._entries.append(_Entry(tuple(tokens), seq, logits))
+        self._entries.append(_Entry(tuple(tokens), seq))
         return seq
 
     def clear(self) -> list[int]:

@@ -10,9 +10,8 @@ with the fewest tokens left goes first, so a long prompt or an n=8 request
 does not hold up a short one behind it; jobs are admitted in arrival order.
 
 With `--prompt-cache`, a prompt admitted on a quiet engine starts from the
-longest prefix the cache holds, or costs nothing but a copy if it is kept
-whole (`prompt_cache.py`, `_quiet`); a prompt's chunks never cross a part
-boundary either way. Jobs with exactly the prompt of one under way (a
+longest prefix the cache holds (`prompt_cache.py`, `_quiet`); a prompt's
+chunks never cross a part boundary either way. Jobs with exactly the prompt of one under way (a
 comparison's variants, a class's shared preset) wait for its cells and
 share its evaluation. Decode batches never hold more than `MAX_DECODE_ROWS` rows
 and never mix prompt rows with decode rows, so a sequence's numbers are the
@@ -215,7 +214,7 @@ class Scheduler:
         return bool(self._waiting) and self._waiting[0].spec.n <= len(self._free_seqs)
 
     def _admit(self) -> None:
-        """Gives each waiting job that fits its slots, in arrival order, a start from the cache."""
+        """Admits waiting jobs in arrival order while their slots are free."""
         while True:
             with self._cv:
                 if not self._admissible():
@@ -233,12 +232,6 @@ class Scheduler:
             leader = next((j for j in self._prefilling if j.spec.prompt == spec.prompt), None)
             if leader is not None:  # a variant of a prompt being evaluated: wait for its cells
                 leader.followers.append(job)
-                continue
-            whole = self.cache.lookup_whole(spec.prompt) if self._quiet() else None
-            if whole is not None:
-                self._active.append(job)  # from here on, a failure reaches it through _fail_all
-                job.prefilled = job.cached = len(spec.prompt)
-                self._first_tokens([job], whole.seq, whole.logits)  # type: ignore[arg-type]
                 continue
             self._begin_prefill(job)
 
@@ -344,10 +337,6 @@ class Scheduler:
             return
         self._prefilling.remove(job)
         logits = m.logits(len(chunk) - 1)
-        if self._quiet(job) and not self.cache.holds(spec.prompt, whole=True):
-            slot = self.cache.claim(spec.prompt, logits.copy())
-            if slot is not None:
-                m.copy_sequence(seq0, slot)
         group = [job, *job.followers]
         job.followers = []
         self._active.extend(group)
