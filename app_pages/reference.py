@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.compare import Comparison, SpecError
 from explorer.extensions import extensions_matching
+from explorer.share import comparison_query
 
 # Parameters whose explanation is best read next to the penalty formula.
 _PENALTIES = ("frequency_penalty", "presence_penalty")
@@ -46,8 +48,10 @@ def _param_details(p: catalog.Param) -> None:
     if p.requires:
         facts.append("**Requires** " + ", ".join(f"`{r}`" for r in p.requires))
     st.markdown(" · ".join(facts))
-    if p.deprecated_by:
-        st.warning(f"Deprecated: use `{p.deprecated_by}`.", icon=":material/history:")
+    st.markdown(f"**Applies to** {p.applies_to}")
+    st.markdown(f"**The embedded engine** {catalog.engine_text(p)}")
+    if p.deprecated:
+        st.warning(catalog.deprecation_note(p).capitalize() + ".", icon=":material/history:")
     if p.cheatsheet_claim and p.correction:
         _claim_and_truth(p.cheatsheet_claim, p.correction)
     if p.demo:
@@ -64,6 +68,25 @@ def _param_details(p: catalog.Param) -> None:
                 with col:
                     st.caption(f"Variant {i + 1}")
                     st.code(_json(variant), language="json", wrap_lines=True)
+        _try_it(p.name, demo)
+
+
+def _try_it(name: str, demo: catalog.Demo) -> None:
+    """A link that opens the demo in Compare (or the Playground, for one request)."""
+    if len(demo.variants) < 2:
+        return  # Compare runs 2 to 4 variants; the request above is for the Playground
+    try:
+        comparison = Comparison(base=dict(demo.base), variants=[dict(v) for v in demo.variants])
+        query = comparison_query(comparison)
+    except (SpecError, ValueError):
+        return  # a demo Compare cannot run (a test keeps every demo runnable)
+    st.page_link(
+        "app_pages/compare.py",
+        label="Run it in Compare",
+        icon=":material/compare_arrows:",
+        query_params=query,
+        help=f"Opens these variants of {name} in Compare, ready to run",
+    )
 
 
 def _field_details(f: catalog.ResponseField) -> None:
@@ -99,7 +122,7 @@ if found_params:
     st.header("Parameters")
     st.dataframe(pd.DataFrame(catalog.reference_rows(found_params)), hide_index=True)
     for p in found_params:
-        label = p.name + (f" (deprecated: use {p.deprecated_by})" if p.deprecated_by else "")
+        label = p.name + (f" ({catalog.deprecation_note(p)})" if p.deprecated else "")
         with st.expander(label, key=f"reference_param_{p.name}"):
             _param_details(p)
 

@@ -119,8 +119,8 @@ def _lookup(data: Any, parts: list[str], choice: int) -> tuple[Any, bool]:
 def _row(field: ResponseField, data: dict[str, Any], choice: int | None) -> AnnotatedField | None:
     parts = _parts(field.path)
     value, parent_missing = _lookup(data, parts, choice or 0)
-    if parent_missing:
-        return None
+    if parent_missing or (field.optional and value in (_ABSENT, None)):
+        return None  # an optional field (audio, moderation ...) the response does not use
     path, access = field.path, field.access
     if choice is not None:
         path = path.replace("choices[]", f"choices[{choice}]", 1)
@@ -133,7 +133,8 @@ def annotate(completion: ChatCompletion) -> list[AnnotatedField]:
     """Every catalog field present in `completion`, with its value, meaning and access path.
 
     Fields of a choice appear once per choice; inside arrays (logprobs, tool calls)
-    the first entry stands for the rest. Fields a server left out show "(absent)";
+    the first entry stands for the rest. Fields a server left out show "(absent)",
+    except optional ones (present only when asked for), which are left out;
     rows below a null or empty container (logprobs without logprobs=true) are skipped.
     """
     data = completion.model_dump(mode="json", exclude_unset=True)

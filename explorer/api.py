@@ -13,7 +13,7 @@ response fields `rendered_prompt` and `choices[].explain`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -41,12 +41,24 @@ __all__ = [
     "JSONSchemaSpec",
     "FunctionDefinition",
     "ChatCompletionTool",
+    "ChatCompletionCustomTool",
     "NamedToolChoice",
+    "NamedCustomToolChoice",
+    "AllowedToolChoice",
+    "AudioParam",
+    "PredictionContent",
+    "WebSearchOptions",
+    "ModerationParam",
+    "PromptCacheOptions",
+    "FunctionCallOption",
     "StreamOptions",
     "ChatCompletion",
     "Choice",
     "ChatCompletionMessage",
     "ChatCompletionMessageToolCall",
+    "ChatCompletionMessageCustomToolCall",
+    "ChatCompletionAudio",
+    "FunctionCall",
     "Function",
     "ChoiceLogprobs",
     "ChatCompletionTokenLogprob",
@@ -132,7 +144,7 @@ class FileContentPart(_Strict):
 
 
 UserContentPart = Annotated[
-    Union[TextContentPart, ImageContentPart, AudioContentPart, FileContentPart],
+    TextContentPart | ImageContentPart | AudioContentPart | FileContentPart,
     Field(discriminator="type"),
 ]
 
@@ -148,6 +160,33 @@ class ChatCompletionMessageToolCall(_Lenient):
     id: str
     type: Literal["function"] = "function"
     function: Function
+
+
+class Custom(_Lenient):
+    """A custom tool call's name and its free-text input."""
+
+    name: str
+    input: str
+
+
+class ChatCompletionMessageCustomToolCall(_Lenient):
+    id: str
+    type: Literal["custom"]
+    custom: Custom
+
+
+class FunctionCall(_Lenient):
+    """Deprecated (replaced by tool_calls): the one function call of an answer to `functions`."""
+
+    name: str
+    arguments: str
+
+
+class ChatCompletionAudio(_Lenient):
+    id: str
+    data: str
+    expires_at: int
+    transcript: str
 
 
 class SystemMessage(_Strict):
@@ -189,7 +228,7 @@ class ToolMessage(_Strict):
 
 
 Message = Annotated[
-    Union[SystemMessage, DeveloperMessage, UserMessage, AssistantMessage, ToolMessage],
+    SystemMessage | DeveloperMessage | UserMessage | AssistantMessage | ToolMessage,
     Field(discriminator="role"),
 ]
 
@@ -221,7 +260,7 @@ class ResponseFormatJSONSchema(_Strict):
 
 
 ResponseFormat = Annotated[
-    Union[ResponseFormatText, ResponseFormatJSONObject, ResponseFormatJSONSchema],
+    ResponseFormatText | ResponseFormatJSONObject | ResponseFormatJSONSchema,
     Field(discriminator="type"),
 ]
 
@@ -238,6 +277,47 @@ class ChatCompletionTool(_Strict):
     function: FunctionDefinition
 
 
+class CustomFormatText(_Strict):
+    type: Literal["text"]
+
+
+class CustomGrammar(_Strict):
+    definition: str
+    syntax: Literal["lark", "regex"]
+
+
+class CustomFormatGrammar(_Strict):
+    type: Literal["grammar"]
+    grammar: CustomGrammar
+
+
+class CustomToolDefinition(_Strict):
+    name: str
+    description: str | None = None
+    format: (
+        Annotated[CustomFormatText | CustomFormatGrammar, Field(discriminator="type")] | None
+    ) = None
+
+
+class ChatCompletionCustomTool(_Strict):
+    """A tool whose input is free text (or follows a grammar); its calls carry `custom.input`."""
+
+    type: Literal["custom"]
+    custom: CustomToolDefinition
+
+
+ToolUnion = Annotated[
+    ChatCompletionTool | ChatCompletionCustomTool, Field(discriminator="type")
+]
+if TYPE_CHECKING:
+    # The engine reads `tools[i].function` (constraints.py), and refuses custom
+    # tools with a 400 before anything does (engine/features.py); type checkers
+    # see the function tools it works with.
+    _Tools = list[ChatCompletionTool]
+else:
+    _Tools = list[ToolUnion]
+
+
 class NamedFunction(_Strict):
     name: str
 
@@ -247,8 +327,99 @@ class NamedToolChoice(_Strict):
     function: NamedFunction
 
 
+class NamedCustom(_Strict):
+    name: str
+
+
+class NamedCustomToolChoice(_Strict):
+    type: Literal["custom"]
+    custom: NamedCustom
+
+
+class AllowedTools(_Strict):
+    mode: Literal["auto", "required"]
+    tools: list[dict[str, Any]] = Field(min_length=1)
+
+
+class AllowedToolChoice(_Strict):
+    type: Literal["allowed_tools"]
+    allowed_tools: AllowedTools
+
+
+ToolChoiceObject = Annotated[
+    NamedToolChoice | NamedCustomToolChoice | AllowedToolChoice, Field(discriminator="type")
+]
+
+
 class StreamOptions(_Strict):
     include_usage: bool | None = None
+    include_obfuscation: bool | None = None
+
+
+class VoiceID(_Strict):
+    id: str
+
+
+class AudioParam(_Strict):
+    voice: str | VoiceID
+    format: Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]
+
+
+class PredictionContent(_Strict):
+    type: Literal["content"]
+    content: str | list[TextContentPart]
+
+    @property
+    def text(self) -> str:
+        """The predicted text, parts joined."""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+
+class WebSearchLocation(_Strict):
+    city: str | None = None
+    country: str | None = None
+    region: str | None = None
+    timezone: str | None = None
+
+
+class WebSearchUserLocation(_Strict):
+    type: Literal["approximate"]
+    approximate: WebSearchLocation
+
+
+class WebSearchOptions(_Strict):
+    search_context_size: Literal["low", "medium", "high"] | None = None
+    user_location: WebSearchUserLocation | None = None
+
+
+class ModerationMode(_Strict):
+    mode: Literal["score", "block"]
+
+
+class ModerationPolicy(_Strict):
+    input: ModerationMode | None = None
+    output: ModerationMode | None = None
+
+
+class ModerationParam(_Strict):
+    model: str
+    policy: ModerationPolicy | None = None
+
+
+class PromptCacheOptions(_Strict):
+    mode: Literal["implicit", "explicit"] | None = None
+    ttl: Literal["30m"] | None = None
+
+
+class FunctionCallOption(_Strict):
+    name: str
+
+
+def _choice_field(name: str) -> Any:
+    """A string field limited to the catalog's choices (a Literal would repeat them)."""
+    return Field(default=None, description=param(name).summary)
 
 
 def dependency_param(message: str) -> str | None:
@@ -258,6 +429,25 @@ def dependency_param(message: str) -> str | None:
 
 
 _TOKEN_ID = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+
+
+def _tool_names(tools: Any) -> set[str]:
+    """The names of function and custom tools alike."""
+    names = set()
+    for tool in tools or []:
+        definition = getattr(tool, "function", None) or getattr(tool, "custom", None)
+        if definition is not None:
+            names.add(definition.name)
+    return names
+
+
+def _named_tool(choice: Any) -> str | None:
+    """The tool a tool_choice object forces, if it names one."""
+    if isinstance(choice, NamedToolChoice):
+        return choice.function.name
+    if isinstance(choice, NamedCustomToolChoice):
+        return choice.custom.name
+    return None
 
 
 class ChatCompletionRequest(_Strict):
@@ -291,16 +481,40 @@ class ChatCompletionRequest(_Strict):
     logprobs: bool | None = Field(default=None, description=param("logprobs").summary)
     top_logprobs: int | None = _ranged("top_logprobs")
     logit_bias: dict[str, int] | None = Field(default=None, description=param("logit_bias").summary)
-    tools: list[ChatCompletionTool] | None = Field(
-        default=None,
-        max_length=int(param("tools").maximum or 128),
-        description=param("tools").summary,
-    )
-    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = Field(
+    tools: _Tools | None = Field(default=None, description=param("tools").summary)
+    tool_choice: Literal["none", "auto", "required"] | ToolChoiceObject | None = Field(
         default=None, description=param("tool_choice").summary
     )
     parallel_tool_calls: bool | None = Field(
         default=None, description=param("parallel_tool_calls").summary
+    )
+    reasoning_effort: str | None = _choice_field("reasoning_effort")
+    verbosity: str | None = _choice_field("verbosity")
+    prediction: PredictionContent | None = Field(
+        default=None, description=param("prediction").summary
+    )
+    modalities: list[Literal["text", "audio"]] | None = Field(
+        default=None, description=param("modalities").summary
+    )
+    audio: AudioParam | None = Field(default=None, description=param("audio").summary)
+    web_search_options: WebSearchOptions | None = Field(
+        default=None, description=param("web_search_options").summary
+    )
+    service_tier: str | None = _choice_field("service_tier")
+    store: bool | None = Field(default=None, description=param("store").summary)
+    metadata: dict[str, str] | None = Field(default=None, description=param("metadata").summary)
+    moderation: ModerationParam | None = Field(
+        default=None, description=param("moderation").summary
+    )
+    prompt_cache_options: PromptCacheOptions | None = Field(
+        default=None, description=param("prompt_cache_options").summary
+    )
+    prompt_cache_retention: str | None = _choice_field("prompt_cache_retention")
+    functions: list[FunctionDefinition] | None = Field(
+        default=None, min_length=1, description=param("functions").summary
+    )
+    function_call: Literal["none", "auto"] | FunctionCallOption | None = Field(
+        default=None, description=param("function_call").summary
     )
     # Engine extension: for each generated token, the top `explain` candidates'
     # probabilities after each sampling step. Other servers reject it.
@@ -322,6 +536,30 @@ class ChatCompletionRequest(_Strict):
                 raise ValueError("stop sequences must not be empty strings")
         elif v == "":
             raise ValueError("a stop sequence must not be an empty string")
+        return v
+
+    @field_validator("reasoning_effort", "verbosity", "service_tier", "prompt_cache_retention")
+    @classmethod
+    def _one_of_the_choices(cls, v: str | None, info: Any) -> str | None:
+        choices = param(info.field_name).choices
+        if v is not None and v not in choices:
+            listed = ", ".join(f"'{c}'" for c in choices)
+            raise ValueError(f"must be one of {listed}, got {v!r}")
+        return v
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        most = int(param("metadata").maximum or 16)
+        if len(v) > most:
+            raise ValueError(f"metadata takes at most {most} pairs, got {len(v)}")
+        for key, value in v.items():
+            if len(key) > 64:
+                raise ValueError(f"metadata keys have at most 64 characters, got {len(key)}")
+            if len(value) > 512:
+                raise ValueError(f"metadata values have at most 512 characters (key {key!r})")
         return v
 
     @field_validator("logit_bias")
@@ -348,15 +586,24 @@ class ChatCompletionRequest(_Strict):
             raise ValueError("top_logprobs: needs logprobs set to true")
         if self.stream_options is not None and not self.stream:
             raise ValueError("stream_options: only allowed when stream is true")
-        if isinstance(self.tool_choice, NamedToolChoice):
-            names = {t.function.name for t in self.tools or []}
-            if self.tool_choice.function.name not in names:
+        named = _named_tool(self.tool_choice)
+        if named is not None and named not in _tool_names(self.tools):
+            kind = "function" if isinstance(self.tool_choice, NamedToolChoice) else "custom tool"
+            raise ValueError(f"tool_choice: names {kind} {named!r}, which is not among tools")
+        needs_tools = self.tool_choice in ("auto", "required") or isinstance(
+            self.tool_choice, AllowedToolChoice
+        )
+        if needs_tools and not self.tools:
+            raise ValueError("tool_choice: needs tools")
+        if self.function_call is not None and not self.functions:
+            raise ValueError("function_call: needs functions")
+        if isinstance(self.function_call, FunctionCallOption):
+            names = {f.name for f in self.functions or []}
+            if self.function_call.name not in names:
                 raise ValueError(
-                    f"tool_choice: names function {self.tool_choice.function.name!r}, "
-                    "which is not among tools"
+                    f"function_call: names function {self.function_call.name!r}, "
+                    "which is not among functions"
                 )
-        if self.tool_choice in ("auto", "required") and not self.tools:
-            raise ValueError(f"tool_choice: {self.tool_choice!r} needs tools")
         return self
 
     @field_validator("response_format", mode="before")
@@ -426,8 +673,12 @@ class ChatCompletionMessage(_Lenient):
     role: Literal["assistant"] = "assistant"
     content: str | None = None
     refusal: str | None = None
-    tool_calls: list[ChatCompletionMessageToolCall] | None = None
+    tool_calls: (
+        list[ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall] | None
+    ) = None
     annotations: list[Any] | None = None
+    audio: ChatCompletionAudio | None = None
+    function_call: FunctionCall | None = None
 
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
@@ -443,12 +694,16 @@ class Choice(_Lenient):
 
 class PromptTokensDetails(_Lenient):
     cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
     audio_tokens: int | None = None
+    image_tokens: int | None = None
+    text_tokens: int | None = None
 
 
 class CompletionTokensDetails(_Lenient):
     reasoning_tokens: int | None = None
     audio_tokens: int | None = None
+    text_tokens: int | None = None
     accepted_prediction_tokens: int | None = None
     rejected_prediction_tokens: int | None = None
 
@@ -467,8 +722,10 @@ class ChatCompletion(_Lenient):
     created: int
     model: str
     choices: list[Choice]
-    system_fingerprint: str | None = None
+    system_fingerprint: str | None = None  # deprecated in the spec, like seed
     service_tier: str | None = None
+    metadata: dict[str, str] | None = None
+    moderation: dict[str, Any] | None = None
     usage: CompletionUsage | None = None
     rendered_prompt: str | None = None  # engine extension: what the model really read
 
@@ -485,11 +742,25 @@ class ChoiceDeltaToolCall(_Lenient):
     function: ChoiceDeltaToolCallFunction | None = None
 
 
+class ChoiceDeltaFunctionCall(_Lenient):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ChoiceDeltaAudio(_Lenient):
+    id: str | None = None
+    data: str | None = None
+    expires_at: int | None = None
+    transcript: str | None = None
+
+
 class ChoiceDelta(_Lenient):
     role: Literal["assistant", "developer", "system", "user", "tool"] | None = None
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ChoiceDeltaToolCall] | None = None
+    function_call: ChoiceDeltaFunctionCall | None = None  # deprecated
+    audio: ChoiceDeltaAudio | None = None
 
 
 class ChunkChoice(_Lenient):
@@ -508,6 +779,8 @@ class ChatCompletionChunk(_Lenient):
     choices: list[ChunkChoice]
     system_fingerprint: str | None = None
     service_tier: str | None = None
+    obfuscation: str | None = None
+    moderation: dict[str, Any] | None = None
     usage: CompletionUsage | None = None
     rendered_prompt: str | None = None
 

@@ -25,19 +25,28 @@ __all__ = [
     "PARAMS",
     "PENALTY_FORMULA",
     "RESPONSE_FIELDS",
+    "CHUNK_FIELDS",
+    "CHEATSHEET_RESPONSE_EXAMPLE",
+    "ENGINE_SUPPORT_TEXT",
     "Control",
     "Demo",
+    "EngineSupport",
     "Param",
     "ResponseField",
+    "cheatsheet_example_check",
     "corrections",
     "default_text",
     "demo_requests",
+    "deprecation_note",
+    "engine_text",
+    "field_deprecation_note",
     "help_text",
     "is_accurate",
     "param",
     "reference_rows",
     "response_rows",
     "search",
+    "search_chunk_fields",
     "validation_hint",
 ]
 
@@ -53,8 +62,18 @@ Control = Literal[
     "response_format",  # text / json_object / json_schema
     "tools",  # a JSON editor of function tools
     "tool_choice",  # none / auto / required / a named function
-    "stream_options",  # include_usage checkbox
+    "stream_options",  # include_usage and include_obfuscation checkboxes
+    "choice",  # one of the values in `choices` (a select box)
+    "json",  # a JSON editor that starts from `example`
+    "prediction",  # the predicted text, sent as {"type": "content", "content": ...}
 ]
+
+# What the embedded engine does with a parameter (the Reference page shows it):
+# implemented: it changes what the engine does; echoed: accepted and reported back
+# in the response; ignored: accepted and has no effect (as on OpenAI for a model
+# without the feature); rejected: a 400 naming the parameter, as OpenAI answers
+# for a model that lacks the feature.
+EngineSupport = Literal["implemented", "echoed", "ignored", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +107,8 @@ class Param:
     step: float | None = None  # a sensible step for a slider
     required: bool = False
     requires: tuple[str, ...] = ()  # parameters that must be set for this one to apply
-    deprecated_by: str | None = None  # the current name when this one is deprecated
+    deprecated: bool = False  # marked deprecated in the spec
+    replaced_by: tuple[str, ...] = ()  # what replaces it, when deprecated (may be nothing)
     cheatsheet_claim: str | None = None  # what the cheatsheet says (None when it does not name it)
     correction: str | None = None  # what is precisely true, where the claim errs or omits
     demo: Demo | None = None
@@ -97,6 +117,13 @@ class Param:
     unit: str = ""
     # A default that depends on other fields (tool_choice), shown instead of `default`.
     default_note: str | None = None
+    # The kind of model the parameter applies to, as a learner reads it.
+    applies_to: str = "every chat model"
+    engine: EngineSupport = "implemented"
+    engine_note: str = ""  # what the embedded engine does with it, in a sentence
+    choices: tuple[Any, ...] = ()  # the values a "choice" control offers (JSON values)
+    example: Any = None  # the value a "json" or "prediction" control starts from
+    no_control: str = ""  # why the Playground has no control for it ("" when it has one)
 
     @property
     def range_text(self) -> str:
@@ -128,11 +155,30 @@ class ResponseField:
     access: str  # how Python code reaches it through the official SDK
     cheatsheet_claim: str | None = None
     correction: str | None = None
+    deprecated: bool = False  # marked deprecated in the spec
+    # Names of sub-fields this entry documents in `meaning` (each in backticks),
+    # for objects whose parts need no row of their own (message.audio's id, data...).
+    subfields: tuple[str, ...] = ()
+    # Present only when asked for (audio, moderation, metadata ...): the annotated
+    # response leaves the row out when a server sends no such field.
+    optional: bool = False
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
+
+# Reasoning models and the sampling parameters. The spec: "Parameter support can
+# differ depending on the model used to generate the response, particularly for
+# newer reasoning models"; OpenAI answers a non-default value with a 400 that
+# names the parameter ("Only the default (1) value is supported").
+_REASONING_DEFAULTS_ONLY = (
+    "Reasoning models (the o-series, and GPT-5 models while they reason) accept only the "
+    "default value: the spec warns that parameter support differs by model, particularly "
+    "for newer reasoning models, and OpenAI answers another value with a 400 naming the "
+    "parameter."
+)
+_NOT_FOR_REASONING = "non-reasoning models (reasoning models accept only the default)"
 
 # The spec's bounds for `seed` (a signed 64-bit integer).
 _INT64_MIN = -(2**63)
@@ -160,8 +206,8 @@ CHEATSHEET_PARAMS: tuple[str, ...] = (
     "tool_choice",
 )
 
-# OpenAI's definition (parameter-details guide); c[j] counts token j in this
-# completion only, never in the prompt.
+# OpenAI's definition (parameter-details guide); c[j] is how many times token j
+# was sampled prior to the current position.
 PENALTY_FORMULA = (
     "logit[j] = logit[j]\n"
     "           - c[j] * frequency_penalty\n"
@@ -177,7 +223,7 @@ def _user(text: str) -> list[dict[str, str]]:
 # makes visible. The embedded engine renders them as "User: ...\nAssistant:"; the
 # remarks in `what_to_look_for` were checked against it.
 _STORY = _user("Once upon a time")
-_CAPITAL = _user("Which city is the capital of France?")  # greedy answer: " Paris"
+_CAPITAL = _user("Which city is the capital of France?")  # greedy answer: "Paris"
 _CAPITAL_LONG = _user("What is the capital of France?")  # " The capital of France is Paris."
 _LA = _user("la la la la la la la la")  # a loop the model keeps going at temperature 0
 
@@ -201,7 +247,7 @@ _WEATHER_TOOL: dict[str, Any] = {
 # Gemma 3's token id for " Paris" (with the leading space); other tokenizers differ.
 _GEMMA3_PARIS = "9079"
 
-# sha256(b"student-42").hexdigest(): 64 characters, the most safety_identifier takes.
+# sha256(b"student-42").hexdigest(): 64 characters, well within safety_identifier's limit.
 _HASHED_USER_ID = "a099db2e7fda3af4838302aec3422f2371a47db9d8a887b9dbb1a1b07c4192c5"
 
 _PARAM_LIST: list[Param] = [
@@ -224,7 +270,9 @@ _PARAM_LIST: list[Param] = [
         cheatsheet_claim="A string that represents the ID of the model to use for the request.",
         correction=(
             "Accurate. It is required, together with `messages`, and the response's `model` may "
-            "name a more specific snapshot than the ID you sent."
+            "name a more specific snapshot than the ID you sent. The example's `gpt-3.5-turbo` "
+            "is a legacy model, though (the SDK lists its shutdown for 2026-10-23): pick a "
+            "current one from `GET /v1/models`."
         ),
         demo=Demo(
             title="Which model answered?",
@@ -251,7 +299,9 @@ _PARAM_LIST: list[Param] = [
             "`system` (or `developer`, which replaces it for newer reasoning models) gives "
             "instructions, `user` speaks for the person, `assistant` holds earlier answers "
             "(and their `tool_calls`), and `tool` returns a tool's result, linked by "
-            "`tool_call_id`. Any message may carry a `name`. User content is a string or a list "
+            "`tool_call_id`. System, developer, user and assistant messages may carry a `name`; "
+            "a tool message has only role, content and `tool_call_id`. (A `function` role "
+            "belongs to the deprecated `functions`.) User content is a string or a list "
             "of content parts (text, image_url, input_audio, file). The API remembers nothing "
             "between requests: to continue a chat, send the whole history again. A base model "
             "has no chat training, so the embedded engine renders the messages as a plain "
@@ -263,7 +313,8 @@ _PARAM_LIST: list[Param] = [
         ),
         correction=(
             "Incomplete. Roles are system, developer, user, assistant and tool; a tool message "
-            "also needs `tool_call_id`; any message may carry a `name`; an assistant message "
+            "also needs `tool_call_id` (and has no `name`); system, developer, user and "
+            "assistant messages may carry a `name`; an assistant message "
             "that only holds `tool_calls` may have no content; user content may be a string or "
             "a list of parts (text, image, audio, file)."
         ),
@@ -290,11 +341,13 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="max_tokens",
+        applies_to="non-reasoning models (o-series models reject it)",
         type="integer or null",
         control="integer",
         minimum=1,
         step=1,
-        deprecated_by="max_completion_tokens",
+        deprecated=True,
+        replaced_by=("max_completion_tokens",),
         summary=(
             "Hard cap on generated tokens per choice; the text is cut and finish_reason is "
             "length. Deprecated."
@@ -358,6 +411,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="stop",
+        applies_to="most models; not o3 and o4-mini (the spec's note)",
         type="string or array or null",
         control="stop",
         minimum=1,
@@ -395,6 +449,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="temperature",
+        applies_to=_NOT_FOR_REASONING,
         type="number",
         control="slider",
         default=1,
@@ -414,6 +469,7 @@ _PARAM_LIST: list[Param] = [
             "model picks, not what it knows: low values make output more predictable, not "
             "more correct. Engines apply it after `logit_bias` and the penalties and before "
             "`top_p`; the Sampling Lab shows it on a real distribution."
+            " " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "Controls randomness: a low temperature makes the model more likely to generate "
@@ -439,6 +495,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="top_p",
+        applies_to=_NOT_FOR_REASONING,
         type="number",
         control="slider",
         default=1,
@@ -457,6 +514,7 @@ _PARAM_LIST: list[Param] = [
             "Unlike temperature it cuts off the unlikely tail instead of reshaping the whole "
             "distribution. OpenAI recommends adjusting temperature or top_p, not both: advice "
             "that keeps tuning predictable, not a rule; the API accepts both."
+            " " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "An alternative to temperature for controlling randomness; you should set either "
@@ -479,24 +537,23 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="frequency_penalty",
+        applies_to=_NOT_FOR_REASONING,
         type="number",
         control="slider",
         default=0,
         minimum=-2,
         maximum=2,
         step=0.1,
-        summary=(
-            "Lowers a token's logit by this much for every time it already appeared in the output."
-        ),
+        summary=("Lowers a token's logit by this much for every time it was already sampled."),
         explanation=(
             "Before sampling, each token's logit drops by `c[j] * frequency_penalty`, where "
-            "`c[j]` counts how often token j already appears in this completion, so the push "
-            "away grows with every repeat. 0.1 to 1 curbs repetition; values near 2 suppress "
-            "it strongly and can hurt quality; negative values make repetition more likely. "
-            "In OpenAI's (and vLLM's) definition the prompt does not count. llama.cpp's own "
-            "sampler differs: it counts the last 64 tokens, prompt included. The embedded "
-            "engine implements OpenAI's formula, so its results differ from a plain llama.cpp "
-            "server."
+            "`c[j]` is how many times token j was sampled prior to the current position "
+            "(OpenAI's guide), so the push away grows with every repeat. 0.1 to 1 curbs "
+            "repetition; values near 2 suppress it strongly and can hurt quality; negative "
+            "values make repetition more likely. vLLM counts the generated tokens, and so does "
+            "the embedded engine. llama.cpp's own sampler differs: it counts the last 64 "
+            "tokens, prompt included, so its results differ from the embedded engine's. "
+            + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "Adjusts the likelihood that the model will repeatedly give similar or identical "
@@ -504,7 +561,7 @@ _PARAM_LIST: list[Param] = [
         ),
         correction=(
             "It works on tokens inside one completion, not across responses: each token's "
-            "logit drops by (times already generated) x frequency_penalty, prompt not counted. "
+            "logit drops by (times it was already sampled) x frequency_penalty. "
             "Default 0, range -2 to 2; negative values increase repetition. Formula: "
             "`logit[j] -= c[j] * frequency_penalty + (1 if c[j] > 0 else 0) * presence_penalty`."
         ),
@@ -525,6 +582,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="presence_penalty",
+        applies_to=_NOT_FOR_REASONING,
         type="number",
         control="slider",
         default=0,
@@ -532,17 +590,17 @@ _PARAM_LIST: list[Param] = [
         maximum=2,
         step=0.1,
         summary=(
-            "Lowers the logit of every token already in the output by this much, once, however "
-            "often it appeared."
+            "Lowers the logit of every token already sampled by this much, once, however "
+            "often it was sampled."
         ),
         explanation=(
-            "A flat amount subtracted from the logit of every token that has appeared at least "
-            "once in this completion (the prompt does not count in OpenAI's definition), no "
-            "matter how often. It nudges the model toward tokens it has not used yet, i.e. new "
-            "words and topics, while `frequency_penalty` grows with each repeat. Positive "
-            "values encourage novelty, negative values reuse. The embedded engine follows "
-            "OpenAI's formula; llama.cpp's own sampler counts the last 64 tokens including "
-            "the prompt."
+            "A flat amount subtracted from the logit of every token that was sampled at least "
+            "once prior to the current position (OpenAI's guide), no matter how often. It "
+            "nudges the model toward tokens it has not used yet, i.e. new words and topics, "
+            "while `frequency_penalty` grows with each repeat. Positive values encourage "
+            "novelty, negative values reuse. The embedded engine follows OpenAI's formula and "
+            "counts the generated tokens; llama.cpp's own sampler counts the last 64 tokens "
+            "including the prompt. " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "Adjusts the likelihood that the model will generate responses with varying words "
@@ -550,7 +608,7 @@ _PARAM_LIST: list[Param] = [
         ),
         correction=(
             "Right in spirit, but precisely: a flat amount subtracted once from the logit of "
-            "every token already generated in this completion, however often it appeared. "
+            "every token already sampled, however often it was sampled. "
             "Default 0, range -2 to 2; negative values encourage repetition. Formula: "
             "`logit[j] -= c[j] * frequency_penalty + (1 if c[j] > 0 else 0) * presence_penalty`."
         ),
@@ -573,6 +631,10 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="n",
+        applies_to=(
+            "most models; the SDK's newest text says newer models reject an explicit n, even 1"
+        ),
+        engine_note="Up to 8 choices, decoded together in one batch; more is a 400 naming n.",
         type="integer",
         control="integer",
         default=1,
@@ -683,6 +745,11 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="seed",
+        deprecated=True,
+        engine_note=(
+            "Exact: the same request with the same seed returns the same bytes, alone or "
+            "beside other requests."
+        ),
         type="integer or null",
         control="integer",
         minimum=_INT64_MIN,
@@ -699,7 +766,8 @@ _PARAM_LIST: list[Param] = [
             "`system_fingerprint`, are expected to agree, and even then not always. The seed "
             "does not make output less random (temperature and top_p decide that); it only "
             "fixes which random draws are made. Without a seed every request draws afresh. "
-            "The 2026 spec marks `seed` deprecated without naming a replacement. The embedded "
+            "The spec marks `seed` deprecated (it also marks `system_fingerprint` deprecated) "
+            "without naming a replacement. The embedded "
             "engine is strict about it: the same request with the same seed returns the same "
             "text, alone or inside a comparison."
         ),
@@ -764,6 +832,10 @@ _PARAM_LIST: list[Param] = [
         type="object or null",
         control="stream_options",
         requires=("stream",),
+        engine_note=(
+            "include_usage adds the usage chunk; include_obfuscation is accepted and ignored "
+            "(the engine never pads chunks)."
+        ),
         summary=(
             'Streaming options; {"include_usage": true} adds a final chunk with token usage. '
             "Needs stream."
@@ -773,7 +845,11 @@ _PARAM_LIST: list[Param] = [
             '`{"include_usage": true}` every chunk carries `usage: null` except one extra '
             "chunk just before `data: [DONE]`, which has an empty `choices` list and the "
             "usage totals for the whole request. Code that reads `chunk.choices[0]` must skip "
-            "that chunk, and an interrupted stream may never deliver it."
+            "that chunk, and an interrupted stream may never deliver it. "
+            '`{"include_obfuscation": false}` drops the `obfuscation` field that OpenAI adds to '
+            "streamed chunks by default: random characters that even out chunk sizes, against "
+            "side-channel attacks that guess text from packet lengths. Leave it on unless you "
+            "trust every network link and want the bandwidth back."
         ),
         demo=Demo(
             title="Usage at the end of a stream",
@@ -789,7 +865,10 @@ _PARAM_LIST: list[Param] = [
         name="user",
         type="string",
         control="text",
-        deprecated_by="safety_identifier",
+        deprecated=True,
+        replaced_by=("safety_identifier", "prompt_cache_key"),
+        engine="ignored",
+        engine_note="Accepted and ignored; the model never sees it.",
         summary=(
             "Deprecated end-user ID for abuse detection and cache bucketing; it never changes "
             "the answer."
@@ -807,7 +886,7 @@ _PARAM_LIST: list[Param] = [
         correction=(
             "It does not personalise anything: the model never sees it. It served abuse "
             "monitoring and prompt-cache bucketing, and it is deprecated, replaced by "
-            "`safety_identifier` (a hashed ID of at most 64 characters) and `prompt_cache_key`."
+            "`safety_identifier` (a hashed ID of at most 128 characters) and `prompt_cache_key`."
         ),
         demo=Demo(
             title="The model does not see it",
@@ -821,9 +900,11 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="safety_identifier",
+        engine="ignored",
+        engine_note="Accepted and ignored: there is no abuse monitoring to inform.",
         type="string",
         control="text",
-        maximum=64,
+        maximum=128,
         unit="characters",
         summary=(
             "A stable, hashed ID of your end user so that abuse can be traced to one user, not "
@@ -832,15 +913,15 @@ _PARAM_LIST: list[Param] = [
         explanation=(
             "Lets OpenAI attribute policy violations to one of your users instead of your whole "
             "organisation. Send a stable value that does not identify the person, e.g. a hash "
-            "of your internal user ID; never a name or email in clear. At most 64 characters: "
-            "a SHA-256 hex digest fits exactly. It replaces the abuse-detection role of `user` "
-            "and never changes the answer."
+            "of your internal user ID; never a name or email in clear. At most 128 characters "
+            "(earlier versions of the spec allowed 64): a SHA-256 hex digest (64) fits. It "
+            "replaces the abuse-detection role of `user` and never changes the answer."
         ),
         demo=Demo(
             title="A hashed identifier",
             what_to_look_for=(
-                "The value is the SHA-256 hex digest of an internal ID (64 characters, the "
-                "maximum). The answer is the same with or without it."
+                "The value is the SHA-256 hex digest of an internal ID (64 characters). The "
+                "answer is the same with or without it."
             ),
             base={"messages": _STORY, "seed": 7, "max_tokens": 30},
             variants=(
@@ -862,7 +943,11 @@ _PARAM_LIST: list[Param] = [
             "`usage.prompt_tokens_details.cached_tokens` and lowers cost and latency. The key "
             "routes requests that share a prefix (a long system prompt, a document) to the same "
             "cache. It replaces the caching role of `user` and never changes the answer. Local "
-            "servers may ignore it."
+            "servers may ignore it; the embedded engine takes it as a hint (see below)."
+        ),
+        engine_note=(
+            "A hint: prefixes cached under a key are evicted only after those cached without "
+            "one, so a class sharing a key keeps its shared prompt cached under load."
         ),
         demo=Demo(
             title="Watch cached_tokens",
@@ -876,6 +961,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="logprobs",
+        applies_to=_NOT_FOR_REASONING,
         type="boolean",
         control="toggle",
         default=False,
@@ -893,6 +979,7 @@ _PARAM_LIST: list[Param] = [
             "embedded engine reports raw-model logprobs, computed before logit_bias, "
             "penalties, temperature and top_p, so a token forced by logit_bias can still show "
             "a low logprob."
+            " " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "Logarithms (fancy math calculations) used by the model for decision-making; true "
@@ -916,6 +1003,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="top_logprobs",
+        applies_to=_NOT_FOR_REASONING,
         type="integer or null",
         control="slider",
         minimum=0,
@@ -933,6 +1021,7 @@ _PARAM_LIST: list[Param] = [
             "number is, and the chosen token need not be among the alternatives (at high "
             "temperature it often is not). Requires `logprobs` true. Read it at "
             "`completion.choices[0].logprobs.content[i].top_logprobs`."
+            " " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "Defines how many choices the model considers when predicting the next word; "
@@ -961,6 +1050,7 @@ _PARAM_LIST: list[Param] = [
     ),
     Param(
         name="logit_bias",
+        applies_to=_NOT_FOR_REASONING,
         type="map of token id to integer",
         control="logit_bias",
         minimum=-100,
@@ -980,6 +1070,7 @@ _PARAM_LIST: list[Param] = [
             "differently); look them up with the tokenizer of the model you call, which the "
             "app's tokenizer does for you. The embedded engine reports raw-model logprobs, so "
             "a banned token can still show up among `top_logprobs`."
+            " " + _REASONING_DEFAULTS_ONLY
         ),
         cheatsheet_claim=(
             "A dictionary biasing the output toward certain tokens (words or parts of words); "
@@ -1007,12 +1098,11 @@ _PARAM_LIST: list[Param] = [
         name="tools",
         type="array",
         control="tools",
-        maximum=128,
-        unit="functions",
-        summary=(
-            "Your own functions, described with JSON Schema, that the model may ask your code "
-            "to call."
+        engine_note=(
+            "Function tools: the reply is constrained to valid calls. Custom tools are a 400 "
+            "naming tools."
         ),
+        summary=("Your own functions (or custom tools) that the model may ask your code to call."),
         explanation=(
             'A list of function tools you define: `{"type": "function", "function": {"name", '
             '"description", "parameters", "strict"}}`, where `parameters` is a JSON Schema and '
@@ -1021,7 +1111,12 @@ _PARAM_LIST: list[Param] = [
             "`finish_reason` `tool_calls`, each call holding the function name and its "
             "`arguments` as a JSON *string* that may be invalid, so validate it. Your code "
             "runs the function, appends a `tool` message with the matching `tool_call_id`, and "
-            "calls the API again. A small base model is not trained for tool use, and a server "
+            "calls the API again. The spec also accepts custom tools, "
+            '`{"type": "custom", "custom": {"name", "description", "format"}}`, whose input is '
+            "free text or follows a grammar; their calls carry `custom.input` instead of "
+            "`function.arguments`, so a call's `type` is `function` or `custom`. The spec no "
+            "longer states a maximum number of tools (the old limit of 128 was removed in "
+            "August 2025). A small base model is not trained for tool use, and a server "
             "without tool support answers 400 naming `tools`: try this on a tool-capable "
             "endpoint."
         ),
@@ -1031,10 +1126,11 @@ _PARAM_LIST: list[Param] = [
         ),
         correction=(
             "The functions are your own, not proprietary: you describe each with a name and a "
-            "JSON Schema (up to 128). The model only proposes `tool_calls` (a name plus "
+            "JSON Schema (or add custom tools with free-text input). The model only proposes "
+            "`tool_calls` (a name plus "
             "JSON-string arguments); your code runs the function and answers with a `tool` "
-            "message carrying the `tool_call_id`. `tool_choice` takes none, auto, required or "
-            "an object naming one function."
+            "message carrying the `tool_call_id`. `tool_choice` takes none, auto, required, "
+            "an object naming one function or custom tool, or an allowed_tools object."
         ),
         demo=Demo(
             title="The model proposes, your code runs",
@@ -1053,15 +1149,23 @@ _PARAM_LIST: list[Param] = [
         control="tool_choice",
         requires=("tools",),
         default_note='"none" without tools, "auto" with tools',
+        engine_note=(
+            "none, auto, required and a named function; a named custom tool or allowed_tools "
+            "is a 400 naming tool_choice."
+        ),
         summary=(
             'Whether tools may be called: "none", "auto", "required", or an object that forces '
-            "one function."
+            "one tool or limits the choice."
         ),
         explanation=(
             '"none": answer with text only. "auto": the model chooses between text and tool '
             'calls. "required": it must call at least one tool. To force one function, pass '
-            '`{"type": "function", "function": {"name": "get_weather"}}`; a bare function name '
-            'is not a valid value. The default is "none" without tools and "auto" with tools.'
+            '`{"type": "function", "function": {"name": "get_weather"}}` (a custom tool: '
+            '`{"type": "custom", "custom": {"name": ...}}`); a bare function name is not a valid '
+            'value. `{"type": "allowed_tools", "allowed_tools": {"mode": "auto" or "required", '
+            '"tools": [...]}}` lets the model choose only among some of your tools, while the '
+            "full list stays in `tools` (which keeps prompt caching effective). The default is "
+            '"none" without tools and "auto" with tools.'
         ),
         cheatsheet_claim=(
             "Defines which (if any) function is called by providing the specific function "
@@ -1069,9 +1173,10 @@ _PARAM_LIST: list[Param] = [
         ),
         correction=(
             'It takes "none", "auto" or "required", or the object `{"type": "function", '
-            '"function": {"name": ...}}` to force one function; a plain name is rejected. '
-            'Left out, it is "auto" when tools are given and "none" otherwise. The model never '
-            "calls a function itself: it proposes `tool_calls` for your code to run."
+            '"function": {"name": ...}}` to force one function (a `custom` object forces a '
+            "custom tool, and an `allowed_tools` object limits the choice); a plain name is "
+            'rejected. Left out, it is "auto" when tools are given and "none" otherwise. The '
+            "model never calls a function itself: it proposes `tool_calls` for your code to run."
         ),
         demo=Demo(
             title="none, auto, required, forced",
@@ -1118,6 +1223,429 @@ _PARAM_LIST: list[Param] = [
                 "max_tokens": 80,
             },
             variants=({"parallel_tool_calls": True}, {"parallel_tool_calls": False}),
+        ),
+    ),
+    Param(
+        name="reasoning_effort",
+        type="string or null",
+        control="choice",
+        choices=("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+        default_note='depends on the model ("medium" in the spec)',
+        applies_to="reasoning models (o-series, GPT-5 family); each supports some of the values",
+        engine="rejected",
+        engine_note="A 400 naming reasoning_effort: Gemma 3 270M does not reason.",
+        summary=(
+            "How much a reasoning model thinks before answering: none, minimal, low, medium, "
+            "high, xhigh or max."
+        ),
+        explanation=(
+            "Reasoning models generate hidden reasoning tokens before the visible answer. This "
+            "sets how much: lower effort answers faster and spends fewer reasoning tokens, "
+            "higher effort thinks longer on hard problems. The hidden tokens are billed as "
+            "completion tokens and counted in "
+            "`usage.completion_tokens_details.reasoning_tokens`; they also use up "
+            "`max_completion_tokens`, so a tight cap can end a choice before any visible text. "
+            "Not every reasoning model supports every value, and a model that does not reason "
+            "answers 400."
+        ),
+        demo=Demo(
+            title="Thinking less or more",
+            what_to_look_for=(
+                "On a reasoning model, compare `reasoning_tokens` in usage and the latency. The "
+                "embedded engine does not reason: it answers 400 naming `reasoning_effort`."
+            ),
+            base={"messages": _CAPITAL, "max_completion_tokens": 200},
+            variants=({"reasoning_effort": "low"}, {"reasoning_effort": "high"}),
+        ),
+    ),
+    Param(
+        name="verbosity",
+        type="string or null",
+        control="choice",
+        choices=("low", "medium", "high"),
+        default="medium",
+        applies_to="GPT-5 family models; others support only medium",
+        engine="rejected",
+        engine_note="medium (the default) is accepted; low and high are a 400 naming verbosity.",
+        summary="Asks for shorter (low) or longer (high) answers; medium is the default.",
+        explanation=(
+            "A hint about length and detail that models trained for it follow: low gives terse "
+            "answers, high more explanation, medium is the default. Unlike `max_tokens` it "
+            "does not cut anything; the model writes a shorter or longer answer. A model "
+            "without the feature accepts only the default and answers 400 to low or high."
+        ),
+        demo=Demo(
+            title="Terse or thorough",
+            what_to_look_for=(
+                "On a GPT-5 model, low gives a one-line answer and high a paragraph, both "
+                "complete (`finish_reason` `stop`). The embedded engine answers 400 naming "
+                "`verbosity`."
+            ),
+            base={"messages": _CAPITAL_LONG, "max_completion_tokens": 60},
+            variants=({"verbosity": "low"}, {"verbosity": "high"}),
+        ),
+    ),
+    Param(
+        name="prediction",
+        type="object or null",
+        control="prediction",
+        example={"type": "content", "content": "The capital of France is Paris."},
+        applies_to="models with predicted outputs (e.g. GPT-4o, GPT-4.1 families)",
+        engine_note=(
+            "Checked token by token against what the model samples; accepted and rejected "
+            "counts are reported, and the text is the same as without a prediction."
+        ),
+        summary=(
+            "Text you expect most of the answer to be; matching tokens come back faster "
+            "(predicted outputs)."
+        ),
+        explanation=(
+            'Predicted outputs: `{"type": "content", "content": "..."}` carries a draft of '
+            "the answer, typically a file you ask the model to change slightly. The server "
+            "checks the draft against what the model generates, keeps the tokens that match "
+            "and generates the rest, so a good draft makes the answer arrive sooner. It does "
+            "not change what the model writes. `usage.completion_tokens_details` reports "
+            "`accepted_prediction_tokens` (draft tokens that appeared in the completion) and "
+            "`rejected_prediction_tokens` (those that did not); OpenAI bills the rejected ones "
+            "as completion tokens too. The embedded engine checks each draft token against the "
+            "token the model samples at that point and counts honestly, but it does not "
+            "speculate, so it gets no faster and bills nothing extra."
+        ),
+        demo=Demo(
+            title="A good guess and a bad one",
+            what_to_look_for=(
+                "All three answers are identical. Compare `accepted_prediction_tokens` and "
+                "`rejected_prediction_tokens` in usage: a draft close to the answer is mostly "
+                "accepted, an unrelated one mostly rejected."
+            ),
+            base={"messages": _CAPITAL_LONG, "seed": 7, "temperature": 0, "max_tokens": 12},
+            variants=(
+                {},
+                {"prediction": {"type": "content", "content": " The capital of France is Paris."}},
+                {"prediction": {"type": "content", "content": " Bananas are yellow fruit."}},
+            ),
+        ),
+    ),
+    Param(
+        name="modalities",
+        type="array or null",
+        control="choice",
+        choices=(["text"], ["text", "audio"]),
+        default=["text"],
+        applies_to="audio models (gpt-audio, gpt-4o-audio-preview) for audio output",
+        engine="rejected",
+        engine_note='["text"] is accepted; any audio output is a 400 naming modalities.',
+        summary='Output kinds to generate: ["text"] (the default) or ["text", "audio"].',
+        explanation=(
+            'What the model should produce. `["text"]` is the default and all most models do. '
+            'An audio model asked for `["text", "audio"]` also speaks its answer: the '
+            "response then carries `message.audio` (base64 audio, a transcript, an id and an "
+            "expiry time), and the `audio` parameter (voice, format) becomes required. A text "
+            "model answers 400."
+        ),
+        demo=Demo(
+            title="Text, or text and speech",
+            what_to_look_for=(
+                "On an audio model the second variant returns `message.audio` with a "
+                "transcript. The embedded engine writes text only: it answers 400 naming "
+                "`modalities`."
+            ),
+            base={"messages": _CAPITAL, "max_tokens": 30},
+            variants=(
+                {"modalities": ["text"]},
+                {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}},
+            ),
+        ),
+    ),
+    Param(
+        name="audio",
+        type="object or null",
+        control="json",
+        example={"voice": "alloy", "format": "wav"},
+        applies_to='audio models, with modalities ["text", "audio"]',
+        engine="rejected",
+        engine_note="A 400 naming audio: the engine produces no sound.",
+        summary='Voice and format of spoken output; required with modalities ["text", "audio"].',
+        explanation=(
+            'Configures audio output: `{"voice": "alloy", "format": "wav"}`. `voice` is a '
+            "built-in voice (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, "
+            'marin, cedar) or a custom voice `{"id": ...}`; `format` is wav, aac, mp3, flac, '
+            "opus or pcm16. Only audio models use it, and only with audio in `modalities`; "
+            "the answer's audio arrives in `message.audio` (in a stream, `delta.audio`)."
+        ),
+        demo=Demo(
+            title="A voice for the answer",
+            what_to_look_for=(
+                "On a text model (the embedded one included) asking for audio output is a 400 "
+                "naming `audio`; read the error."
+            ),
+            base={"messages": _CAPITAL, "max_tokens": 30},
+            variants=({}, {"audio": {"voice": "alloy", "format": "wav"}}),
+        ),
+    ),
+    Param(
+        name="web_search_options",
+        type="object",
+        control="json",
+        example={"search_context_size": "low"},
+        applies_to="search models (e.g. gpt-4o-search-preview, gpt-5-search-api)",
+        engine="rejected",
+        engine_note="A 400 naming web_search_options: the engine has no web access.",
+        summary="Lets a search model look things up on the web before answering.",
+        explanation=(
+            "Only search models accept it; they search the web, answer from the results and "
+            "cite them in `message.annotations` (`url_citation` with title, URL and the cited "
+            'span). `{"search_context_size": "low" | "medium" | "high"}` trades cost and '
+            'speed for more context (medium is the default); `{"user_location": {"type": '
+            '"approximate", "approximate": {"city": ..., "country": ...}}}` localises results. '
+            "Other models answer 400."
+        ),
+        demo=Demo(
+            title="Answers with citations",
+            what_to_look_for=(
+                "On a search model, the second answer carries `annotations` with URLs. The "
+                "embedded engine answers 400 naming `web_search_options`."
+            ),
+            base={"messages": _user("What is in the news today?"), "max_tokens": 60},
+            variants=({}, {"web_search_options": {"search_context_size": "low"}}),
+        ),
+    ),
+    Param(
+        name="service_tier",
+        type="string or null",
+        control="choice",
+        choices=("auto", "default", "flex", "scale", "priority", "fast"),
+        default="auto",
+        applies_to="OpenAI's API (flex and priority on some models only)",
+        engine="echoed",
+        engine_note='Accepted; the response says "default", the only tier the engine has.',
+        summary=(
+            "Processing tier: auto, default, flex (cheaper, slower), priority or fast (faster, "
+            "dearer), scale."
+        ),
+        explanation=(
+            "Chooses how OpenAI processes the request: `auto` (the default) uses the project's "
+            "setting, normally `default`; `flex` is cheaper and slower, for work that can wait; "
+            "`priority` (or `fast`, which the response reports as `priority`) is faster and "
+            "costs more; `scale` uses reserved capacity. When you set it, the response's "
+            "`service_tier` reports the tier that actually served the request, which may "
+            "differ from the one you asked for: read it back rather than assume."
+        ),
+        demo=Demo(
+            title="Ask for a tier, read the one you got",
+            what_to_look_for=(
+                "Compare the response's `service_tier` with the one requested: the embedded "
+                'engine always reports "default".'
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20},
+            variants=({"service_tier": "auto"}, {"service_tier": "flex"}),
+        ),
+    ),
+    Param(
+        name="store",
+        type="boolean",
+        control="toggle",
+        default=False,
+        engine="echoed",
+        engine_note=(
+            "Accepted; with store true the response echoes metadata. Nothing is kept, and there "
+            "is no GET /v1/chat/completions."
+        ),
+        summary="Keep this completion on OpenAI's side for evals, distillation and the dashboard.",
+        explanation=(
+            "With `store: true` OpenAI keeps the request and its answer, to be listed and "
+            "fetched later (`GET /v1/chat/completions`, filtered by `metadata`) and used in "
+            "evals and model distillation. Text and image inputs are kept (images over 8 MB "
+            "are dropped). Default false. It changes nothing in the answer; think about what "
+            "your users' data allows before storing it."
+        ),
+        demo=Demo(
+            title="Stored, with metadata",
+            what_to_look_for=(
+                "The answers are identical. With store true the response carries the metadata "
+                "you sent; without it the metadata is ignored."
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20, "metadata": {"lesson": "3"}},
+            variants=({"store": False}, {"store": True}),
+        ),
+    ),
+    Param(
+        name="metadata",
+        type="map of string to string, or null",
+        control="json",
+        example={"lesson": "3", "student": "a099db2e"},
+        maximum=16,
+        unit="pairs",
+        engine="echoed",
+        engine_note="Echoed in the response when store is true; ignored otherwise.",
+        summary=(
+            "Up to 16 string key-value pairs attached to a stored completion, for filtering later."
+        ),
+        explanation=(
+            "Your own labels for a stored completion: at most 16 pairs, keys up to 64 "
+            "characters, values strings of up to 512 characters. They are for you (filtering "
+            "stored completions, the dashboard); the model never sees them. They matter with "
+            "`store: true`; the embedded engine ignores them otherwise, and echoes them in the "
+            "response's `metadata` when stored."
+        ),
+        demo=Demo(
+            title="Labels travel with a stored completion",
+            what_to_look_for=(
+                "Without store the metadata is accepted and ignored; with store true the "
+                "response carries it back."
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20},
+            variants=(
+                {"metadata": {"lesson": "3"}},
+                {"metadata": {"lesson": "3"}, "store": True},
+            ),
+        ),
+    ),
+    Param(
+        name="moderation",
+        type="object or null",
+        control="json",
+        example={"model": "omni-moderation-latest"},
+        applies_to="OpenAI's API (moderated completions)",
+        engine="rejected",
+        engine_note=(
+            "A 400 naming moderation; the engine's own content filter ends a choice with "
+            "content_filter instead."
+        ),
+        summary="Runs a moderation model over the input and the answer; results come back along.",
+        explanation=(
+            'Moderated completions: `{"model": "omni-moderation-latest", "policy": {"input": '
+            '{"mode": "score" | "block"}, "output": {...}}}` runs the moderation model on the '
+            "request and on the answer. The response's `moderation` holds, for `input` and "
+            "`output`, the categories flagged and their scores (or an error); in a stream the "
+            "results arrive on a chunk of their own. `block` stops flagged content instead of "
+            "only scoring it."
+        ),
+        demo=Demo(
+            title="Scores next to the answer",
+            what_to_look_for=(
+                "On OpenAI the second response carries `moderation` with category scores. The "
+                "embedded engine answers 400 naming `moderation`."
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20},
+            variants=({}, {"moderation": {"model": "omni-moderation-latest"}}),
+        ),
+    ),
+    Param(
+        name="prompt_cache_options",
+        type="object",
+        control="json",
+        example={"mode": "implicit", "ttl": "30m"},
+        applies_to="gpt-5.6 and later models",
+        engine="ignored",
+        engine_note=(
+            "Accepted and ignored: the engine caches prefixes at turn boundaries by itself."
+        ),
+        summary="Prompt-cache settings: implicit or explicit breakpoints, and a minimum lifetime.",
+        explanation=(
+            "By default OpenAI picks one implicit cache breakpoint in the prompt. "
+            '`{"mode": "explicit"}` turns that off, so only the breakpoints you mark on '
+            "content blocks are written (a request can write up to four; without any, the "
+            'request is not cached). `{"ttl": "30m"}` is the minimum lifetime of what the '
+            "request writes, and for now its only value. Cache hits show up in "
+            "`usage.prompt_tokens_details.cached_tokens`."
+        ),
+        demo=Demo(
+            title="Caching settings",
+            what_to_look_for=(
+                "The answers are identical; on a supported model compare `cached_tokens` on a "
+                "second run. The embedded engine accepts and ignores the options."
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20},
+            variants=({}, {"prompt_cache_options": {"mode": "implicit", "ttl": "30m"}}),
+        ),
+    ),
+    Param(
+        name="prompt_cache_retention",
+        type="string or null",
+        control="choice",
+        choices=("in_memory", "24h"),
+        deprecated=True,
+        replaced_by=("prompt_cache_options",),
+        default_note="depends on the organisation's data retention (24h without ZDR)",
+        engine="ignored",
+        engine_note="Accepted and ignored: the engine's cache lives in memory until evicted.",
+        summary="How long cached prompt prefixes may live: in_memory or up to 24h. Deprecated.",
+        explanation=(
+            "Sets the longest time cached prefixes are kept: `in_memory` (minutes) or `24h` "
+            "(extended caching). Deprecated in favour of `prompt_cache_options.ttl`, which sets "
+            "a minimum lifetime instead; the two do not interact. Newer models (gpt-5.5 and "
+            "later) support only 24h."
+        ),
+        demo=Demo(
+            title="A longer-lived cache",
+            what_to_look_for=(
+                "The answers are identical: retention only changes how long a cached prefix "
+                "can be reused."
+            ),
+            base={"messages": _STORY, "seed": 7, "max_tokens": 20},
+            variants=({}, {"prompt_cache_retention": "24h"}),
+        ),
+    ),
+    Param(
+        name="functions",
+        type="array",
+        control="json",
+        example=[_WEATHER_TOOL["function"]],
+        deprecated=True,
+        replaced_by=("tools",),
+        engine="rejected",
+        engine_note="A 400 naming functions: describe them in tools instead.",
+        summary="The old way to describe functions the model may call. Deprecated: use tools.",
+        explanation=(
+            "A list of function definitions (name, description, JSON Schema parameters), "
+            "from before tools existed. The model answered with a single "
+            "`message.function_call` (name and arguments) and `finish_reason` "
+            '`function_call`. Each function is now one entry of `tools`, `{"type": '
+            '"function", "function": {...}}`, whose answers are `tool_calls`, several at once '
+            "if needed, each with an id for its result."
+        ),
+        demo=Demo(
+            title="Old and new",
+            what_to_look_for=(
+                "The same function described twice: in `tools` (current) and in `functions` "
+                "(deprecated). The embedded engine answers the second with a 400 naming "
+                "`functions`."
+            ),
+            base={"messages": _user("What is the weather in Paris right now?"), "max_tokens": 60},
+            variants=({"tools": [_WEATHER_TOOL]}, {"functions": [_WEATHER_TOOL["function"]]}),
+        ),
+    ),
+    Param(
+        name="function_call",
+        type="string or object",
+        control="json",
+        example="auto",
+        requires=("functions",),
+        deprecated=True,
+        replaced_by=("tool_choice",),
+        default_note='"none" without functions, "auto" with functions',
+        engine="rejected",
+        engine_note="A 400 naming functions (it needs functions, which the engine rejects).",
+        summary='Whether a function is called: "none", "auto" or {"name": ...}. Deprecated.',
+        explanation=(
+            'The old form of `tool_choice`: "none" answers with text, "auto" lets the model '
+            'choose, `{"name": "get_weather"}` forces that function. Only meaningful with '
+            '`functions`. Today write `tool_choice`: "none", "auto", "required", or '
+            '`{"type": "function", "function": {"name": ...}}`.'
+        ),
+        demo=Demo(
+            title="Forcing a function, the old way",
+            what_to_look_for=(
+                "A tool-capable model called the old way answers with `message.function_call` "
+                "instead of `tool_calls`. The embedded engine answers 400 naming `functions`."
+            ),
+            base={
+                "messages": _user("What is the weather in Paris right now?"),
+                "functions": [_WEATHER_TOOL["function"]],
+                "max_tokens": 60,
+            },
+            variants=({"function_call": "auto"}, {"function_call": {"name": "get_weather"}}),
         ),
     ),
 ]
@@ -1180,13 +1708,17 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
         correction=(
             "It is the model that actually served the request. An alias (gpt-3.5-turbo) comes "
             "back as a dated snapshot (gpt-3.5-turbo-0125); other servers may report a name that "
-            "does not contain yours at all. Log this value, not the one you sent."
+            "does not contain yours at all. Log this value, not the one you sent. (gpt-3.5-turbo "
+            "itself is a legacy model now.)"
         ),
     ),
     ResponseField(
         "system_fingerprint",
         "string or null",
-        "Identifies the backend configuration that served the request; may be null or absent.",
+        (
+            "Identifies the backend configuration that served the request; may be null or "
+            "absent. Deprecated in the spec, like `seed`."
+        ),
         "completion.system_fingerprint",
         cheatsheet_claim=(
             "The backend configuration the model runs with, like a specific app version running "
@@ -1196,17 +1728,38 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
             "It identifies the configuration that served the request (weights, infrastructure, "
             "settings); your code needs nothing from it to work. It changes a few times a year; "
             "compare it between responses when testing `seed`: if it differs, outputs can "
-            "differ even with the same seed. It may be null or absent."
+            "differ even with the same seed. It may be null or absent. The spec marks it "
+            "deprecated, as it marks `seed`."
         ),
+        deprecated=True,
     ),
     ResponseField(
         "service_tier",
         "string or null",
         (
             "The processing tier actually used (e.g. default, flex, priority), which can differ "
-            "from the requested one."
+            "from the requested one; `fast` is reported as priority."
         ),
         "completion.service_tier",
+    ),
+    ResponseField(
+        "metadata",
+        "map of string to string, or null",
+        "The `metadata` sent with a stored completion (`store: true`).",
+        "completion.metadata",
+        optional=True,
+    ),
+    ResponseField(
+        "moderation",
+        "object or null",
+        (
+            "Moderation results when the request asked for `moderation`: `input` and `output`, "
+            "each a list of results (the moderation `model`, `results` with `flagged`, "
+            "`categories`, `category_scores`) or an error (`code`, `message`)."
+        ),
+        "completion.moderation",
+        subfields=("input", "output"),
+        optional=True,
     ),
     ResponseField(
         "choices",
@@ -1233,7 +1786,10 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].message",
         "object",
-        "The generated assistant message: role, content, refusal, tool_calls, annotations.",
+        (
+            "The generated assistant message: role, content, refusal, tool_calls, annotations, "
+            "and audio when asked for."
+        ),
         f"{_C0}.message",
     ),
     ResponseField(
@@ -1262,8 +1818,37 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].message.annotations",
         "array or null",
-        "Extra information on the text, e.g. URL citations from web search models.",
+        (
+            "Extra information on the text: URL citations from web search models, each with "
+            "`type` url_citation and a `url_citation` (url, title, start_index, end_index of "
+            "the cited span)."
+        ),
         f"{_C0}.message.annotations",
+        subfields=("type", "url_citation"),
+    ),
+    ResponseField(
+        "choices[].message.audio",
+        "object or null",
+        (
+            "The spoken answer when `modalities` includes audio: `id`, `data` (base64 audio in "
+            "the requested format), `transcript` and `expires_at` (Unix seconds; until then "
+            "an assistant message can refer to it by id)."
+        ),
+        f"{_C0}.message.audio",
+        subfields=("id", "data", "transcript", "expires_at"),
+        optional=True,
+    ),
+    ResponseField(
+        "choices[].message.function_call",
+        "object or null",
+        (
+            "Deprecated, replaced by `tool_calls`: the one function the model wants called, "
+            "with `name` and `arguments` (a JSON string), when the request used `functions`."
+        ),
+        f"{_C0}.message.function_call",
+        subfields=("name", "arguments"),
+        deprecated=True,
+        optional=True,
     ),
     ResponseField(
         "choices[].message.tool_calls",
@@ -1283,7 +1868,7 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ResponseField(
         "choices[].message.tool_calls[].type",
         "string",
-        'Always "function".',
+        '"function" for a function tool, "custom" for a custom tool.',
         f"{_C0}.message.tool_calls[0].type",
     ),
     ResponseField(
@@ -1300,6 +1885,20 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
             "with care."
         ),
         f"{_C0}.message.tool_calls[0].function.arguments",
+    ),
+    ResponseField(
+        "choices[].message.tool_calls[].custom.name",
+        "string",
+        "Name of the custom tool to call (calls of type custom only).",
+        f"{_C0}.message.tool_calls[0].custom.name",
+        optional=True,
+    ),
+    ResponseField(
+        "choices[].message.tool_calls[].custom.input",
+        "string",
+        "The custom tool's input: free text, or text following the tool's grammar.",
+        f"{_C0}.message.tool_calls[0].custom.input",
+        optional=True,
     ),
     ResponseField(
         "choices[].logprobs",
@@ -1335,10 +1934,19 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
         "choices[].logprobs.content[].top_logprobs",
         "array",
         (
-            "The most likely alternatives at this position (token, logprob, bytes), up to "
-            "top_logprobs of them."
+            "The most likely alternatives at this position (`token`, `logprob`, `bytes`), up "
+            "to top_logprobs of them."
         ),
         f"{_C0}.logprobs.content[0].top_logprobs",
+        subfields=("token", "logprob", "bytes"),
+    ),
+    ResponseField(
+        "choices[].logprobs.refusal",
+        "array or null",
+        "Per-token logprobs of a refusal's text, entries shaped like `content`'s.",
+        f"{_C0}.logprobs.refusal",
+        subfields=("token", "logprob", "bytes", "top_logprobs"),
+        optional=True,
     ),
     ResponseField(
         "choices[].finish_reason",
@@ -1392,16 +2000,203 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
         correction="Accurate.",
     ),
     ResponseField(
+        "usage.prompt_tokens_details",
+        "object or null",
+        "A breakdown of prompt_tokens: cached, audio, image and text tokens.",
+        "completion.usage.prompt_tokens_details",
+    ),
+    ResponseField(
         "usage.prompt_tokens_details.cached_tokens",
         "integer",
         "Prompt tokens served from the prompt cache (cheaper and faster); may be absent.",
         "completion.usage.prompt_tokens_details.cached_tokens",
     ),
     ResponseField(
+        "usage.prompt_tokens_details.cache_write_tokens",
+        "integer",
+        "Prompt tokens written to the prompt cache by this request.",
+        "completion.usage.prompt_tokens_details.cache_write_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.prompt_tokens_details.audio_tokens",
+        "integer",
+        "Prompt tokens that came from audio input.",
+        "completion.usage.prompt_tokens_details.audio_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.prompt_tokens_details.image_tokens",
+        "integer",
+        "Prompt tokens that came from image input.",
+        "completion.usage.prompt_tokens_details.image_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.prompt_tokens_details.text_tokens",
+        "integer",
+        "Prompt tokens that came from text input.",
+        "completion.usage.prompt_tokens_details.text_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.completion_tokens_details",
+        "object or null",
+        "A breakdown of completion_tokens: reasoning, audio, text and predicted-output tokens.",
+        "completion.usage.completion_tokens_details",
+    ),
+    ResponseField(
         "usage.completion_tokens_details.reasoning_tokens",
         "integer",
         "Hidden reasoning tokens of reasoning models, counted in completion_tokens; may be absent.",
         "completion.usage.completion_tokens_details.reasoning_tokens",
+    ),
+    ResponseField(
+        "usage.completion_tokens_details.audio_tokens",
+        "integer",
+        "Completion tokens of spoken (audio) output.",
+        "completion.usage.completion_tokens_details.audio_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.completion_tokens_details.text_tokens",
+        "integer",
+        "Completion tokens of text output.",
+        "completion.usage.completion_tokens_details.text_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.completion_tokens_details.accepted_prediction_tokens",
+        "integer",
+        "With `prediction`: tokens of the predicted text that appeared in the completion.",
+        "completion.usage.completion_tokens_details.accepted_prediction_tokens",
+        optional=True,
+    ),
+    ResponseField(
+        "usage.completion_tokens_details.rejected_prediction_tokens",
+        "integer",
+        (
+            "With `prediction`: tokens of the predicted text that did not appear; OpenAI still "
+            "counts them in completion_tokens (billing, context)."
+        ),
+        "completion.usage.completion_tokens_details.rejected_prediction_tokens",
+        optional=True,
+    ),
+)
+
+# The cheatsheet's response example as it prints it: the comma after "content"
+# makes it invalid JSON (json.loads fails there), and gpt-3.5-turbo is a legacy model.
+CHEATSHEET_RESPONSE_EXAMPLE = """{
+  "id": "chatcmpl-123",
+  "object": "chat.completion",
+  "created": 1677652288,
+  "model": "gpt-3.5-turbo-0125",
+  "system_fingerprint": "fp_44709d6fcb",
+  "choices": [{
+    "index": 0,
+    "message": {
+      "role": "assistant",
+      "content": "\\n\\nHello there, how may I assist you today?",
+    },
+    "logprobs": null,
+    "finish_reason": "stop"
+  }],
+  "usage": {
+    "prompt_tokens": 9,
+    "completion_tokens": 12,
+    "total_tokens": 21
+  }
+}"""
+
+_K0 = "chunk.choices[0]"
+
+# The fields only a streamed `chat.completion.chunk` has; the others (id, created,
+# model, choices[].index, choices[].logprobs, choices[].finish_reason, usage ...)
+# mean what RESPONSE_FIELDS says.
+CHUNK_FIELDS: tuple[ResponseField, ...] = (
+    ResponseField(
+        "object",
+        "string",
+        'Always "chat.completion.chunk".',
+        "chunk.object",
+    ),
+    ResponseField(
+        "choices[].delta",
+        "object",
+        "The next piece of the message: role in the first chunk, then content pieces.",
+        f"{_K0}.delta",
+    ),
+    ResponseField(
+        "choices[].delta.role",
+        "string or null",
+        'The role, "assistant", usually in the first chunk only.',
+        f"{_K0}.delta.role",
+    ),
+    ResponseField(
+        "choices[].delta.content",
+        "string or null",
+        "The next piece of text; join the pieces in order to get the content.",
+        f"{_K0}.delta.content",
+    ),
+    ResponseField(
+        "choices[].delta.refusal",
+        "string or null",
+        "The next piece of a refusal.",
+        f"{_K0}.delta.refusal",
+    ),
+    ResponseField(
+        "choices[].delta.tool_calls",
+        "array or null",
+        (
+            "Pieces of tool calls: each has the call's `index`; the first piece of a call "
+            "brings its `id`, `type` and `function` name, later pieces more of the "
+            "`function` arguments string."
+        ),
+        f"{_K0}.delta.tool_calls",
+        subfields=("index", "id", "type", "function"),
+    ),
+    ResponseField(
+        "choices[].delta.function_call",
+        "object or null",
+        "Deprecated, replaced by tool_calls: pieces of the `name` and `arguments` of a call.",
+        f"{_K0}.delta.function_call",
+        subfields=("name", "arguments"),
+        deprecated=True,
+    ),
+    ResponseField(
+        "choices[].delta.audio",
+        "object or null",
+        (
+            "Pieces of a spoken answer: `id`, base64 `data`, `transcript` text; the last piece "
+            "carries only `expires_at`."
+        ),
+        f"{_K0}.delta.audio",
+        subfields=("id", "data", "transcript", "expires_at"),
+    ),
+    ResponseField(
+        "obfuscation",
+        "string or null",
+        (
+            "Random characters that even out chunk sizes against side-channel attacks; "
+            "meaningless, so ignore it. Left out with stream_options include_obfuscation false."
+        ),
+        "chunk.obfuscation",
+    ),
+    ResponseField(
+        "usage",
+        "object or null",
+        (
+            "null on every chunk but the last one before `[DONE]` (with empty `choices`), and "
+            "only with stream_options include_usage."
+        ),
+        "chunk.usage",
+    ),
+    ResponseField(
+        "moderation",
+        "object or null",
+        "With `moderation` requested: the results (`input`, `output`), on a chunk of their own.",
+        "chunk.moderation",
+        subfields=("input", "output"),
     ),
 )
 
@@ -1417,6 +2212,24 @@ def _json_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def deprecation_note(p: Param) -> str:
+    """ "deprecated: use X" (or "deprecated, no replacement named"); "" when current.
+
+    The one wording of a deprecation: the Playground's badge, the Reference's
+    table and expander labels, and help texts all show it.
+    """
+    if not p.deprecated:
+        return ""
+    if not p.replaced_by:
+        return "deprecated, no replacement named"
+    return "deprecated: use " + " and ".join(p.replaced_by)
+
+
+def field_deprecation_note(f: ResponseField) -> str:
+    """ "deprecated" for a response field the spec marks so; "" otherwise."""
+    return "deprecated" if f.deprecated else ""
+
+
 def default_text(p: Param) -> str:
     """The default as the Reference page and help texts show it."""
     if p.required:
@@ -1430,6 +2243,8 @@ def help_text(name: str) -> str:
     """Widget help: the summary plus range and default, in one line."""
     p = param(name)
     parts = [p.summary]
+    if p.deprecated and "eprecated" not in p.summary:
+        parts.append(deprecation_note(p).capitalize() + ".")
     if p.required:
         parts.append("Required.")
     elif p.range_text != "-":
@@ -1451,7 +2266,7 @@ def validation_hint(name: str, value: Any = None) -> str:
     kind = "a whole number " if p.type.startswith("integer") else ""
     if p.range_text == "-":
         hint = f"{name} must be {'an' if p.type[0] in 'aeiou' else 'a'} {p.type}"
-    elif p.type.startswith("map"):
+    elif p.type.startswith("map") and not p.unit:
         hint = f"each {name} value must be between {p.range_text.replace(' to ', ' and ')}"
     elif p.unit:
         hint = f"{name} takes {p.range_text}"
@@ -1527,6 +2342,21 @@ def search(query: str) -> tuple[list[Param], list[ResponseField]]:
     )
 
 
+def search_chunk_fields(query: str) -> list[ResponseField]:
+    """The stream-only chunk fields matching `query` (all of them for an empty query)."""
+    q = query.strip().lower()
+    if not q:
+        return list(CHUNK_FIELDS)
+    by_name = [f for f in CHUNK_FIELDS if q in f.path.lower()]
+    if by_name:
+        return by_name
+    return [
+        f
+        for f in CHUNK_FIELDS
+        if all(w in _haystack(f.path, f.type, f.meaning, f.access) for w in q.split())
+    ]
+
+
 def _spellings() -> dict[str, str]:
     """What a learner may type -> the parameter name or field path it means."""
     out: dict[str, str] = {}
@@ -1537,27 +2367,38 @@ def _spellings() -> dict[str, str]:
     return out
 
 
+ENGINE_SUPPORT_TEXT: dict[str, str] = {
+    "implemented": "implemented",
+    "echoed": "accepted, echoed",
+    "ignored": "accepted, ignored",
+    "rejected": "400 (no such feature)",
+}
+
+
+def engine_text(p: Param) -> str:
+    """What the embedded engine does with `p`, in a few words plus its note."""
+    head = ENGINE_SUPPORT_TEXT[p.engine]
+    return f"{head}: {p.engine_note}" if p.engine_note else head
+
+
 def reference_rows(params: list[Param] | None = None) -> list[dict[str, str]]:
-    """One overview row per parameter: name, type, range, default, requires, deprecated."""
-    rows = []
-    for p in _PARAM_LIST if params is None else params:
-        if p.deprecated_by:
-            deprecated = f"yes: use {p.deprecated_by}"
-        elif p.name == "seed":
-            deprecated = "yes (2026 spec), no replacement"
-        else:
-            deprecated = ""
-        rows.append(
-            {
-                "name": p.name,
-                "type": p.type,
-                "range": "" if p.range_text == "-" else p.range_text,
-                "default": default_text(p),
-                "requires": ", ".join(p.requires),
-                "deprecated": deprecated,
-            }
-        )
-    return rows
+    """One overview row per parameter: name, deprecation, type, range, default, requires,
+    the models it applies to and what the embedded engine does with it."""
+    return [
+        {
+            "name": p.name,
+            "deprecated": deprecation_note(p).removeprefix("deprecated").lstrip(":, ")
+            if p.deprecated
+            else "",
+            "type": p.type,
+            "range": "" if p.range_text == "-" else p.range_text,
+            "default": default_text(p),
+            "requires": ", ".join(p.requires),
+            "applies to": p.applies_to,
+            "embedded engine": ENGINE_SUPPORT_TEXT[p.engine],
+        }
+        for p in (_PARAM_LIST if params is None else params)
+    ]
 
 
 def response_rows(fields: list[ResponseField] | None = None) -> list[dict[str, str]]:
@@ -1565,6 +2406,7 @@ def response_rows(fields: list[ResponseField] | None = None) -> list[dict[str, s
     return [
         {
             "path": f.path,
+            "deprecated": "yes" if f.deprecated else "",
             "type": f.type,
             "meaning": f.meaning,
             "Python access": f.access,
@@ -1586,3 +2428,28 @@ def corrections(
         if f.cheatsheet_claim and f.correction and not is_accurate(f.correction):
             out.append((f.path, f.cheatsheet_claim, f.correction))
     return out
+
+
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def cheatsheet_example_check() -> tuple[str, str]:
+    """Where the cheatsheet's response example stops being JSON, and the valid version.
+
+    Returns (a sentence naming the line and column json.loads stops at, the
+    example with trailing commas removed, re-indented by json).
+    """
+    text = CHEATSHEET_RESPONSE_EXAMPLE
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        line = text.splitlines()[exc.lineno - 2].strip()
+        problem = (
+            f"`json.loads` stops at line {exc.lineno}, column {exc.colno} ({exc.msg}): "
+            f"line {exc.lineno - 1}, `{line}`, ends with a comma, and JSON allows no comma "
+            "before a closing brace."
+        )
+    else:  # pragma: no cover - the cheatsheet's example is what it is
+        problem = "The example is valid JSON."
+    fixed = json.dumps(json.loads(_TRAILING_COMMA.sub(r"\1", text)), indent=2)
+    return problem, fixed

@@ -10,14 +10,17 @@ import pytest
 
 from explorer.params import (
     CHEATSHEET_PARAMS,
+    CHEATSHEET_RESPONSE_EXAMPLE,
     PARAMS,
     RESPONSE_FIELDS,
     Control,
     Param,
     ResponseField,
+    cheatsheet_example_check,
     corrections,
     default_text,
     demo_requests,
+    deprecation_note,
     help_text,
     is_accurate,
     param,
@@ -51,6 +54,20 @@ ALL_PARAMS = [
     "tools",
     "tool_choice",
     "parallel_tool_calls",
+    "reasoning_effort",
+    "verbosity",
+    "prediction",
+    "modalities",
+    "audio",
+    "web_search_options",
+    "service_tier",
+    "store",
+    "metadata",
+    "moderation",
+    "prompt_cache_options",
+    "prompt_cache_retention",
+    "functions",
+    "function_call",
 ]
 
 RESPONSE_PATHS = [
@@ -83,6 +100,15 @@ RESPONSE_PATHS = [
     "usage.total_tokens",
     "usage.prompt_tokens_details.cached_tokens",
     "usage.completion_tokens_details.reasoning_tokens",
+    "usage.completion_tokens_details.accepted_prediction_tokens",
+    "usage.completion_tokens_details.rejected_prediction_tokens",
+    "usage.completion_tokens_details.audio_tokens",
+    "usage.prompt_tokens_details.audio_tokens",
+    "choices[].message.audio",
+    "choices[].message.function_call",
+    "choices[].message.tool_calls[].custom.input",
+    "choices[].logprobs.refusal",
+    "metadata",
 ]
 
 EVERY_PARAM = [pytest.param(p, id=p.name) for p in PARAMS.values()]
@@ -154,9 +180,10 @@ def test_cheatsheet_claims_come_with_a_correction(p: Param) -> None:
 def test_requirements_and_replacements_are_catalog_parameters(p: Param) -> None:
     for other in p.requires:
         assert other in PARAMS
-    if p.deprecated_by:
-        assert p.deprecated_by in PARAMS
-        assert p.deprecated_by in p.explanation + p.summary + (p.correction or "")
+    assert p.deprecated or not p.replaced_by, "only a deprecated parameter has a replacement"
+    for replacement in p.replaced_by:
+        assert replacement in PARAMS
+        assert replacement in p.explanation + p.summary + (p.correction or "")
 
 
 # ---------------------------------------------------------------- exact facts
@@ -174,8 +201,12 @@ RANGES = [
     ("max_tokens", 1, None, None),
     ("max_completion_tokens", 1, None, None),
     ("stop", 1, 4, None),
-    ("tools", None, 128, None),
-    ("safety_identifier", None, 64, None),
+    ("tools", None, None, None),  # the spec dropped "at most 128" in August 2025
+    ("safety_identifier", None, 128, None),  # the SDK's text (the 2025-26 spec said 64)
+    ("metadata", None, 16, None),
+    ("verbosity", None, None, "medium"),
+    ("service_tier", None, None, "auto"),
+    ("store", None, None, False),
     ("seed", -(2**63), 2**63 - 1, None),
     ("stream", None, None, False),
     ("logprobs", None, None, False),
@@ -199,8 +230,9 @@ def test_exact_range_and_default(
         ("frequency_penalty", "-2 to 2"),
         ("stop", "1 to 4 sequences"),
         ("max_tokens", "at least 1"),
-        ("safety_identifier", "at most 64 characters"),
-        ("tools", "at most 128 functions"),
+        ("safety_identifier", "at most 128 characters"),
+        ("metadata", "at most 16 pairs"),
+        ("tools", "-"),
         ("seed", "any 64-bit integer"),
         ("stream", "-"),
     ],
@@ -216,6 +248,7 @@ def test_range_text(name: str, text: str) -> None:
         ("stream_options", ("stream",)),
         ("tool_choice", ("tools",)),
         ("parallel_tool_calls", ("tools",)),
+        ("function_call", ("functions",)),
         ("temperature", ()),
         ("logprobs", ()),
     ],
@@ -225,22 +258,115 @@ def test_requires(name: str, requires: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "deprecated_by"),
+    ("name", "deprecated", "replaced_by"),
     [
-        ("max_tokens", "max_completion_tokens"),
-        ("user", "safety_identifier"),
-        ("seed", None),
-        ("max_completion_tokens", None),
+        ("max_tokens", True, ("max_completion_tokens",)),
+        ("user", True, ("safety_identifier", "prompt_cache_key")),
+        ("seed", True, ()),
+        ("functions", True, ("tools",)),
+        ("function_call", True, ("tool_choice",)),
+        ("prompt_cache_retention", True, ("prompt_cache_options",)),
+        ("max_completion_tokens", False, ()),
+        ("temperature", False, ()),
     ],
 )
-def test_deprecations(name: str, deprecated_by: str | None) -> None:
-    assert param(name).deprecated_by == deprecated_by
+def test_deprecations(name: str, deprecated: bool, replaced_by: tuple[str, ...]) -> None:
+    p = param(name)
+    assert (p.deprecated, p.replaced_by) == (deprecated, replaced_by)
+    note = deprecation_note(p)
+    assert bool(note) == deprecated
+    for replacement in replaced_by:
+        assert replacement in note
+    # Every place that shows the parameter shows the deprecation: help text and table.
+    assert ("deprecated" in help_text(name).lower()) == deprecated
+    assert bool(reference_rows([p])[0]["deprecated"]) == deprecated
 
 
 def test_seed_is_deprecated_without_a_replacement() -> None:
     text = param("seed").explanation.lower()
     assert "deprecated" in text and "replacement" in text
-    assert reference_rows([param("seed")])[0]["deprecated"].startswith("yes")
+    assert reference_rows([param("seed")])[0]["deprecated"] == "no replacement named"
+    assert "deprecated" in help_text("seed").lower()
+
+
+def test_system_fingerprint_is_deprecated_like_seed() -> None:
+    field = FIELDS_BY_PATH["system_fingerprint"]
+    assert field.deprecated and "deprecated" in field.meaning.lower()
+    assert "system_fingerprint" in param("seed").explanation
+    assert FIELDS_BY_PATH["choices[].message.function_call"].deprecated
+
+
+def test_messages_name_is_not_for_tool_messages() -> None:
+    p = param("messages")
+    assert "Any message may carry" not in p.explanation
+    assert "tool message has only role, content and `tool_call_id`" in p.explanation
+
+
+def test_tools_teach_custom_tools_and_no_limit() -> None:
+    text = param("tools").explanation
+    assert "custom" in text and "custom.input" in text and "removed" in text
+    assert param("tools").maximum is None
+    choice = param("tool_choice").explanation
+    assert "allowed_tools" in choice and '"custom"' in choice
+    assert "custom" in FIELDS_BY_PATH["choices[].message.tool_calls[].type"].meaning
+
+
+def test_stream_options_teach_obfuscation() -> None:
+    assert "include_obfuscation" in param("stream_options").explanation
+
+
+def test_penalties_are_worded_as_the_guide_words_them() -> None:
+    for name in ("frequency_penalty", "presence_penalty"):
+        text = param(name).explanation
+        assert "prior to the current position" in text
+        assert "prompt does not count" not in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "temperature",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+    ],
+)
+def test_sampling_parameters_say_reasoning_models_take_only_defaults(name: str) -> None:
+    p = param(name)
+    assert "reasoning" in p.applies_to
+    assert "Reasoning models" in p.explanation and "default" in p.explanation
+
+
+@pytest.mark.parametrize("p", EVERY_PARAM)
+def test_every_parameter_says_what_the_engine_does(p: Param) -> None:
+    assert p.engine in ("implemented", "echoed", "ignored", "rejected")
+    assert p.applies_to
+    if p.engine != "implemented":
+        assert p.engine_note, "a parameter the engine does not implement says what it does"
+    # A control, or the reason for having none.
+    assert (p.control in ("model", "messages")) or not p.no_control
+
+
+@pytest.mark.parametrize("p", [q for q in EVERY_PARAM if q.values[0].control == "choice"])
+def test_choice_controls_list_their_values(p: Param) -> None:
+    assert len(p.choices) >= 2
+    assert p.default is None or p.default in p.choices
+
+
+def test_cheatsheet_response_example_is_shown_invalid_and_fixed() -> None:
+    problem, fixed = cheatsheet_example_check()
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(CHEATSHEET_RESPONSE_EXAMPLE)
+    assert "line 12" in problem and "comma" in problem
+    assert json.loads(fixed)["choices"][0]["message"]["role"] == "assistant"
+
+
+def test_user_warning_names_both_replacements() -> None:
+    note = deprecation_note(param("user"))
+    assert "safety_identifier" in note and "prompt_cache_key" in note
 
 
 def test_required_parameters() -> None:
@@ -313,6 +439,11 @@ def test_system_fingerprint_correction() -> None:
 )
 def test_wrong_claims_are_not_called_accurate(name: str) -> None:
     assert not is_accurate(param(name).correction)
+
+
+def test_legacy_model_in_the_cheatsheet_is_called_out() -> None:
+    assert "legacy" in (param("model").correction or "")
+    assert "legacy" in (FIELDS_BY_PATH["model"].correction or "")
 
 
 @pytest.mark.parametrize("name", ["model", "n", "stop"])
@@ -466,7 +597,8 @@ def test_response_field_corrections(path: str, phrase: str) -> None:
         ("frequency_penalty", "Range -2 to 2, default 0."),
         ("n", "Range 1 to 128, default 1."),
         ("top_logprobs", "Range 0 to 20, default null."),
-        ("safety_identifier", "At most 64 characters, default null."),
+        ("safety_identifier", "At most 128 characters, default null."),
+        ("seed", "Deprecated, no replacement named. Any 64-bit integer, default null."),
         ("stream", "Default false."),
         ("response_format", 'Default {"type": "text"}.'),
         ("model", "Required."),
@@ -489,8 +621,9 @@ def test_help_text(name: str, ending: str) -> None:
         ("n", 0, "n must be a whole number between 1 and 128, got 0"),
         ("max_tokens", 0, "max_tokens must be a whole number of at least 1, got 0"),
         ("stop", None, "stop takes 1 to 4 sequences"),
-        ("safety_identifier", None, "safety_identifier takes at most 64 characters"),
-        ("tools", None, "tools takes at most 128 functions"),
+        ("safety_identifier", None, "safety_identifier takes at most 128 characters"),
+        ("metadata", None, "metadata takes at most 16 pairs"),
+        ("tools", None, "tools must be an array"),
         ("logit_bias", None, "each logit_bias value must be between -100 and 100"),
         (
             "top_logprobs",
@@ -551,17 +684,31 @@ def test_empty_search_returns_everything() -> None:
 def test_reference_rows() -> None:
     rows = reference_rows()
     assert [r["name"] for r in rows] == ALL_PARAMS
-    assert set(rows[0]) == {"name", "type", "range", "default", "requires", "deprecated"}
+    assert list(rows[0]) == [
+        "name",
+        "deprecated",
+        "type",
+        "range",
+        "default",
+        "requires",
+        "applies to",
+        "embedded engine",
+    ]
     by_name = {r["name"]: r for r in rows}
     assert by_name["temperature"] == {
         "name": "temperature",
+        "deprecated": "",
         "type": "number",
         "range": "0 to 2",
         "default": "1",
         "requires": "",
-        "deprecated": "",
+        "applies to": "non-reasoning models (reasoning models accept only the default)",
+        "embedded engine": "implemented",
     }
-    assert by_name["max_tokens"]["deprecated"] == "yes: use max_completion_tokens"
+    assert by_name["max_tokens"]["deprecated"] == "use max_completion_tokens"
+    assert by_name["user"]["deprecated"] == "use safety_identifier and prompt_cache_key"
+    assert by_name["audio"]["embedded engine"].startswith("400")
+    assert by_name["metadata"]["embedded engine"] == "accepted, echoed"
     assert by_name["top_logprobs"]["requires"] == "logprobs"
     assert by_name["stream"]["default"] == "false"
     assert by_name["stream"]["range"] == ""

@@ -163,7 +163,11 @@ def test_every_parameter_has_a_documented_control(app: AppTest) -> None:
     assert app.selectbox(key="playground_model").help == help_text("model")
     markdown = [str(m.value) for m in app.markdown]
     assert ":orange-badge[:material/history: deprecated: use max_completion_tokens]" in markdown
-    assert ":orange-badge[:material/history: deprecated: use safety_identifier]" in markdown
+    assert (
+        ":orange-badge[:material/history: deprecated: use safety_identifier and prompt_cache_key]"
+        in markdown
+    )
+    assert ":orange-badge[:material/history: deprecated, no replacement named]" in markdown  # seed
 
 
 @pytest.mark.parametrize(
@@ -248,8 +252,32 @@ def test_stream_options_needs_stream(app: AppTest) -> None:
     assert params_sent(app) == {"stream": True, "stream_options": {"include_usage": True}}
     app.checkbox(key="param_stream_options").uncheck().run()
     assert params_sent(app)["stream_options"] == {"include_usage": False}
+    # include_obfuscation is true by default: sent only when unticked.
+    app.checkbox(key="param_stream_options_obfuscation").uncheck().run()
+    assert params_sent(app)["stream_options"] == {
+        "include_usage": False,
+        "include_obfuscation": False,
+    }
     app.toggle(key="param_stream").set_value(False).run()
     assert params_sent(app) == {"stream": False}  # dependant dropped, not sent broken
+
+
+def test_the_new_parameters_have_working_controls(app: AppTest) -> None:
+    """A choice, a JSON value and a prediction: each sends what its control shows."""
+    app.selectbox(key="param_reasoning_effort").select('"low"').run()
+    app.selectbox(key="param_modalities").select('["text", "audio"]').run()
+    app.text_area(key="param_metadata").input('{"lesson": "7"}').run()
+    app.text_area(key="param_prediction").input("Paris.").run()
+    assert params_sent(app) == {
+        "reasoning_effort": "low",
+        "modalities": ["text", "audio"],
+        "metadata": {"lesson": "7"},
+        "prediction": {"type": "content", "content": "Paris."},
+    }
+    app.text_area(key="param_metadata").input('{"lesson": ').run()
+    assert app.session_state["playground_request"] is None
+    assert problem(app).startswith("metadata is not valid JSON")
+    assert app.text_area(key="param_metadata").value == '{"lesson": '  # kept as typed
 
 
 def test_top_logprobs_needs_logprobs(app: AppTest) -> None:
@@ -312,10 +340,10 @@ def test_broken_tools_json_is_explained_and_kept(app: AppTest) -> None:
 
 
 def test_validation_errors_become_sentences_and_keep_the_input(app: AppTest) -> None:
-    too_long = "x" * 70
+    too_long = "x" * 130
     app.text_input(key="param_safety_identifier").input(too_long).run()
     assert app.session_state["playground_request"] is None
-    assert problem(app) == "safety_identifier takes at most 64 characters, got 70 characters."
+    assert problem(app) == "safety_identifier takes at most 128 characters, got 130 characters."
     assert problem(app) in [plain(e.value) for e in app.error]
     assert app.button(key="playground_run").disabled
     assert app.text_input(key="param_safety_identifier").value == too_long

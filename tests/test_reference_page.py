@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.compare import Comparison
 from explorer.extensions import EXTENSIONS
 from explorer.params import PARAMS, RESPONSE_FIELDS, corrections
+from explorer.share import parse_link
 
 TIMEOUT = 30  # seconds; the page renders about 50 expanders
 
 
 @pytest.fixture
 def app(repo_root: Path) -> AppTest:
-    at = AppTest.from_file(str(repo_root / "app_pages" / "reference.py"), default_timeout=TIMEOUT)
+    # Through the entry point, as a learner opens it: its links to other pages resolve.
+    at = AppTest.from_file(str(repo_root / "streamlit_app.py"), default_timeout=TIMEOUT)
+    at.switch_page("app_pages/reference.py")
     at.run(timeout=TIMEOUT)
     assert not at.exception
     return at
@@ -121,3 +126,19 @@ def test_page_never_allows_raw_html(repo_root: Path) -> None:
     source = (repo_root / "app_pages" / "reference.py").read_text()
     assert "unsafe_allow_html" not in source
     assert "set_page_config" not in source
+
+
+def test_every_demo_with_variants_opens_in_compare(app: AppTest) -> None:
+    """Each "Run it in Compare" link carries exactly its demo, for the Compare page."""
+    links = app.get("page_link")
+    demos = {p.name: p.demo for p in PARAMS.values() if p.demo and len(p.demo.variants) >= 2}
+    assert len(links) == len(demos) > 20
+    for link in links:
+        assert link.proto.page == "compare"
+        name = link.proto.help.removeprefix("Opens these variants of ").split(" ")[0]
+        demo = demos[name]
+        parsed = parse_link(parse_qs(link.proto.query_string), "compare")
+        assert parsed.error is None
+        assert isinstance(parsed.spec, Comparison)
+        assert parsed.spec.base == demo.base
+        assert parsed.spec.variants == list(demo.variants)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import streamlit as st
 
@@ -52,15 +52,40 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
         "logit_bias",
     ),
     "Length": ("max_completion_tokens", "max_tokens", "stop", "n"),
-    "Output": ("stream", "stream_options", "logprobs", "top_logprobs", "response_format"),
-    "Tools": ("tools", "tool_choice", "parallel_tool_calls"),
-    "Identity": ("safety_identifier", "prompt_cache_key", "user"),
+    "Output": (
+        "stream",
+        "stream_options",
+        "logprobs",
+        "top_logprobs",
+        "response_format",
+        "prediction",
+    ),
+    "Tools": ("tools", "tool_choice", "parallel_tool_calls", "functions", "function_call"),
+    # What some models add: reasoning, audio, search (the embedded one answers a 400).
+    "Model features": (
+        "reasoning_effort",
+        "verbosity",
+        "modalities",
+        "audio",
+        "web_search_options",
+        "moderation",
+    ),
+    "Platform": (
+        "safety_identifier",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "service_tier",
+        "store",
+        "metadata",
+        "user",
+    ),
 }
 
 STOP_FIELDS = 4  # the API takes up to 4 sequences (catalog: stop.maximum)
 # Browsers hold numbers as doubles: Streamlit's number input cannot go past 2**53.
 _JS_SAFE_INT = 2**53 - 1
-_PERSIST = "session"
+_PERSIST: Final = "session"  # a Literal for the widgets' persist_state
 STARTED_KEY = "form_started"  # the form holds a request (the starting one, or a loaded one)
 
 
@@ -145,6 +170,7 @@ def _details(p: catalog.Param) -> None:
     if p.requires:
         facts.append("requires " + ", ".join(f"`{r}`" for r in p.requires))
     st.caption(" · ".join(facts))
+    st.caption(f"Applies to {p.applies_to}. The embedded engine: {catalog.engine_text(p)}")
     if p.cheatsheet_claim and p.correction:
         st.markdown(f"**The cheatsheet says:** {p.cheatsheet_claim}")
         if catalog.is_accurate(p.correction):
@@ -164,10 +190,8 @@ def _header(p: catalog.Param, blocked: str) -> None:
             args=(p,),
             persist_state=_PERSIST,
         )
-        if p.deprecated_by:
-            st.badge(
-                f"deprecated: use {p.deprecated_by}", icon=":material/history:", color="orange"
-            )
+        if p.deprecated:
+            st.badge(catalog.deprecation_note(p), icon=":material/history:", color="orange")
         if _ticked(p.name) and not blocked:
             st.badge("sent", color="green")
         else:
@@ -431,6 +455,7 @@ def _tool_choice(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
 
 def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
     _init(value_key(p.name), False)
+    _init(value_key(p.name, "obfuscation"), True)
     include = st.checkbox(
         "include_usage: add a final chunk with token usage",
         key=value_key(p.name),
@@ -439,7 +464,73 @@ def _stream_options(p: catalog.Param, disabled: bool) -> dict[str, bool]:
         disabled=disabled,
         persist_state=_PERSIST,
     )
-    return {"include_usage": bool(include)}
+    obfuscate = st.checkbox(
+        "include_obfuscation: pad each chunk with random characters (the default)",
+        key=value_key(p.name, "obfuscation"),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        persist_state=_PERSIST,
+        help="OpenAI pads each chunk with an `obfuscation` field so the size of the "
+        "encrypted stream does not give the text away; untick to save bandwidth on a "
+        "trusted network. Sent only when unticked (true is the default).",
+    )
+    options = {"include_usage": bool(include)}
+    if not obfuscate:
+        options["include_obfuscation"] = False
+    return options
+
+
+def _choice(p: catalog.Param, disabled: bool) -> Any:
+    """One of `p.choices`; options are their JSON spellings (a list, a string ...)."""
+    options = [json.dumps(c) for c in p.choices]
+    start = json.dumps(p.default) if p.default in p.choices else options[0]
+    _init(value_key(p.name), start)
+    picked = st.selectbox(
+        p.name,
+        options,
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    return json.loads(picked or options[0])
+
+
+def _json_value(p: catalog.Param, disabled: bool) -> tuple[Any, str]:
+    """A JSON editor that starts from the catalog's example."""
+    _init(value_key(p.name), json.dumps(p.example, indent=2, ensure_ascii=False))
+    text = st.text_area(
+        f"{p.name} (JSON)",
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        height=110,
+        label_visibility="collapsed",
+        persist_state=_PERSIST,
+    )
+    return parse_json(text or "", p.name)
+
+
+def _prediction(p: catalog.Param, disabled: bool) -> str:
+    """The predicted text; sent as {"type": "content", "content": text}."""
+    example = p.example["content"] if isinstance(p.example, dict) else ""
+    _init(value_key(p.name), example)
+    text = st.text_area(
+        "prediction.content",
+        key=value_key(p.name),
+        on_change=_touch,
+        args=(p.name,),
+        disabled=disabled,
+        height=80,
+        label_visibility="collapsed",
+        placeholder="The text you expect the answer to be (most of it)",
+        persist_state=_PERSIST,
+    )
+    return text or ""
 
 
 def _logit_bias(
@@ -552,6 +643,18 @@ def panel_state(base: Mapping[str, Any]) -> dict[str, Any]:
                 state[value_key(name, "function")] = value["function"]["name"]
         elif p.control == "stream_options":
             state[key] = bool(value.get("include_usage"))
+            state[value_key(name, "obfuscation")] = (
+                value.get("include_obfuscation", True) is not False
+            )
+        elif p.control == "choice":
+            state[key] = json.dumps(value)
+        elif p.control == "json":
+            state[key] = json.dumps(value, indent=2, ensure_ascii=False)
+        elif p.control == "prediction":
+            content = value.get("content", "") if isinstance(value, dict) else ""
+            if isinstance(content, list):  # content parts: their text, joined
+                content = "".join(str(part.get("text", "")) for part in content)
+            state[key] = content
     return state
 
 
@@ -591,6 +694,15 @@ def _control(p: catalog.Param, out: Collected, tokenizer: Tokenizer | None, note
         value, problem = _tool_choice(p, disabled)
     elif p.control == "stream_options":
         value = _stream_options(p, disabled)
+    elif p.control == "choice":
+        value = _choice(p, disabled)
+    elif p.control == "json":
+        value, problem = _json_value(p, disabled)
+    elif p.control == "prediction":
+        text = _prediction(p, disabled)
+        value = {"type": "content", "content": text}
+        if not text:
+            problem = "prediction is ticked but empty: type the text you expect, or untick it."
     elif p.control == "logit_bias":
         value, problems = _logit_bias(p, disabled, tokenizer, note)
         if not value and not problems:

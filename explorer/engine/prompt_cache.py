@@ -16,7 +16,10 @@ not always that exact (see `Scheduler._quiet`), so the cache is opt-in
 (`--prompt-cache`).
 
 This module only keeps the index (which tokens live in which slot, least
-recently used first out); the scheduler moves the cells.
+recently used first out); the scheduler moves the cells. A request's
+`prompt_cache_key` is a hint, as on OpenAI: prefixes kept under a key are
+evicted only when every unkeyed one is gone, so a class that shares a key keeps
+its shared prompt cached while other traffic comes and goes.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = ["CacheHit", "PromptCache"]
 class _Entry:
     tokens: tuple[int, ...]
     seq: int
+    key: str | None = None  # the prompt_cache_key it was kept under
     used: float = field(default_factory=time.monotonic)
 
 
@@ -64,17 +68,18 @@ class PromptCache:
     def holds(self, tokens: Sequence[int]) -> bool:
         return any(e.tokens == tuple(tokens) for e in self._entries)
 
-    def claim(self, tokens: Sequence[int]) -> int | None:
-        """A slot to copy `tokens`' cells into (the least recently used one if all are taken)."""
+    def claim(self, tokens: Sequence[int], key: str | None = None) -> int | None:
+        """A slot to copy `tokens`' cells into: a free one, else the least recently used
+        entry's, unkeyed entries first (`key` is the request's prompt_cache_key)."""
         if not self._free and not self._entries:
             return None  # no slots: caching is off
         if self._free:
             seq = self._free.pop(0)
         else:
-            oldest = min(self._entries, key=lambda e: e.used)
+            oldest = min(self._entries, key=lambda e: (e.key is not None, e.used))
             self._entries.remove(oldest)
             seq = oldest.seq
-        self._entries.append(_Entry(tuple(tokens), seq))
+        self._entries.append(_Entry(tuple(tokens), seq, key))
         return seq
 
     def clear(self) -> list[int]:

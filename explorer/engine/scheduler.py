@@ -78,6 +78,7 @@ class JobSpec:
     # space after it: the space is the transcript's, not the answer's.
     trim_space: bool = False
     content_filter: bool = False  # stop a choice where its text turns offensive
+    cache_key: str | None = None  # prompt_cache_key: a hint to keep this prompt's prefixes
 
 
 @dataclass(frozen=True)
@@ -330,7 +331,7 @@ class Scheduler:
         )
         job.prefilled = hi
         if hi in spec.keep and self._quiet(job) and not self.cache.holds(spec.prompt[:hi]):
-            slot = self.cache.claim(spec.prompt[:hi])
+            slot = self.cache.claim(spec.prompt[:hi], key=spec.cache_key)
             if slot is not None:
                 m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now
         if not last:

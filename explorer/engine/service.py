@@ -22,6 +22,7 @@ from ..api import ChatCompletionRequest
 from .constraints import Constrainer, Grammar, build_grammar, parse_tool_calls, tools_prompt
 from .content_filter import ContentScreen, offensive_score
 from .errors import EngineError
+from .features import prediction_counts, refuse_missing_features, response_extras
 from .model import LlamaModel
 from .prompt import RenderedPrompt, render_template, render_transcript
 from .scheduler import Event, Job, JobSpec, QueueFull, Scheduler, TokenInfo
@@ -123,6 +124,7 @@ class Engine:
                 param="model",
                 code="model_not_found",
             )
+        refuse_missing_features(request, self.model_id)  # before anything reads the tools
         grammar = build_grammar(request)
         if grammar is not None:
             self.constrainer.check(grammar)
@@ -181,6 +183,7 @@ class Engine:
             keep=keep,
             trim_space=not self.template,
             content_filter=self.content_filter,
+            cache_key=request.prompt_cache_key,
         )
         return Prepared(request, rendered, spec, grammar)
 
@@ -209,14 +212,20 @@ class Engine:
         finally:
             job.cancel()  # a no-op when finished; frees the slots when the client left
 
-    def _envelope(self, obj: str) -> dict[str, Any]:
+    def _envelope(self, obj: str, request: ChatCompletionRequest) -> dict[str, Any]:
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
             "object": obj,
             "created": int(time.time()),
             "model": self.model_id,
             "system_fingerprint": self.system_fingerprint,
+            **response_extras(request, chunk=obj.endswith("chunk")),
         }
+
+    def _predicted(self, prepared: Prepared, generated: list[list[int]]) -> tuple[int, int] | None:
+        return prediction_counts(
+            prepared.request, generated, self.model.tokenize, trim_space=prepared.spec.trim_space
+        )
 
     def _logprob_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
         def one(token_id: int, logprob: float, trimmed: bool) -> dict[str, Any]:
@@ -248,13 +257,24 @@ class Engine:
         return out
 
     @staticmethod
-    def _usage(counts: dict[str, int]) -> dict[str, Any]:
+    def _usage(counts: dict[str, int], predicted: tuple[int, int] | None = None) -> dict[str, Any]:
+        accepted, rejected = predicted or (0, 0)
         return {
             "prompt_tokens": counts["prompt_tokens"],
             "completion_tokens": counts["completion_tokens"],
             "total_tokens": counts["prompt_tokens"] + counts["completion_tokens"],
-            "prompt_tokens_details": {"cached_tokens": counts.get("cached_tokens", 0)},
-            "completion_tokens_details": {"reasoning_tokens": 0},
+            "prompt_tokens_details": {
+                "cached_tokens": counts.get("cached_tokens", 0),
+                "audio_tokens": 0,
+            },
+            # The engine neither reasons nor speaks; it does not speculate either, so
+            # rejected prediction tokens cost nothing and are not in completion_tokens.
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": accepted,
+                "rejected_prediction_tokens": rejected,
+            },
         }
 
     async def completion(self, prepared: Prepared) -> dict[str, Any]:
@@ -294,9 +314,10 @@ class Engine:
             if spec.explain:
                 choice["explain"] = self._explain_entries(tokens[i])
             choices.append(choice)
-        return self._envelope("chat.completion") | {
+        predicted = self._predicted(prepared, [[t.id for t in ts] for ts in tokens])
+        return self._envelope("chat.completion", prepared.request) | {
             "choices": choices,
-            "usage": self._usage(usage),
+            "usage": self._usage(usage, predicted),
             "rendered_prompt": prepared.prompt.text,
         }
 
@@ -305,7 +326,8 @@ class Engine:
         spec = prepared.spec
         request = prepared.request
         include_usage = bool(request.stream_options and request.stream_options.include_usage)
-        head = self._envelope("chat.completion.chunk")
+        head = self._envelope("chat.completion.chunk", request)
+        generated: list[list[int]] = [[] for _ in range(spec.n)]
         if include_usage:
             head["usage"] = None
 
@@ -342,6 +364,7 @@ class Engine:
             if kind == "delta":
                 i = event[1]
                 texts[i] += event[2].text
+                generated[i].extend(t.id for t in event[3])
                 if i in undecided:
                     held[i].append(event)
                     if not texts[i]:
@@ -368,7 +391,8 @@ class Engine:
                 yield chunk(i, {}, finish_reason=reason)
             elif kind == "done":
                 if include_usage:
-                    yield head | {"choices": [], "usage": self._usage(event[1])}
+                    usage = self._usage(event[1], self._predicted(prepared, generated))
+                    yield head | {"choices": [], "usage": usage}
             else:
                 yield {"error": {"message": event[1], "type": "server_error", "param": None, "code": None}}
 

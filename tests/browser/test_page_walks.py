@@ -161,6 +161,8 @@ def test_include_usage_is_shown_ticked_only_when_it_is_sent(
     [
         ("Length", "max_tokens", "-5", "max_tokens must be a whole number of at least 1, got -5."),
         ("Length", "n", "0", "n must be a whole number"),
+        # Past what a browser holds exactly: the box itself says so, in words.
+        ("Sampling", "seed", "100000000000000000000", "Number is outside the allowed range"),
     ],
 )
 def test_a_number_out_of_range_is_explained_not_dropped(

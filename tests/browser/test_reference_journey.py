@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import AppServer, screenshot, wait_for_app
+from explorer.params import PARAMS
+
+from .conftest import AppServer, StartApp, screenshot, wait_for_app
 
 SHOWN_AT_START = ["temperature", "logit_bias", "top_logprobs"]
 
@@ -74,3 +81,38 @@ def test_reference_follows_a_dark_colour_scheme(page: Page, app: AppServer) -> N
     wait_for_app(page)
     assert_no_error_shown(page, app)
     screenshot(page, "reference-dark")
+
+
+@pytest.fixture(scope="module")
+def demo_app(engine_handle, start_app: StartApp) -> Iterator[AppServer]:
+    """An app on the session's engine (started first, so the app reuses it)."""
+    server = start_app(name="reference-demo")
+    yield server
+    server.stop()
+
+
+def test_a_demo_opens_in_compare_and_runs(page: Page, demo_app: AppServer) -> None:
+    """Reference -> temperature -> "Run it in Compare": the demo's variants, ready to run."""
+    app = demo_app
+    page.goto(f"{app.url}/reference")
+    wait_for_app(page)
+    param_section(page, "temperature").click()
+    wait_for_app(page)
+    param_section(page, "temperature").get_by_role("link", name="Run it in Compare").click()
+    wait_for_app(page)
+    expect(page.locator("h1")).to_have_text("Compare")
+    expect(page).to_have_url(re.compile(r"/compare\?(.*&)?c="))
+    demo = PARAMS["temperature"].demo
+    assert demo is not None
+    for i, variant in enumerate(demo.variants):
+        area = page.locator(f".st-key-compare_variant_{i} textarea")
+        assert json.loads(area.input_value()) == variant
+    run = page.locator(".st-key-compare_run button")
+    expect(run).to_be_enabled()
+    run.click()
+    expect(page).to_have_url(re.compile(r"[?&]run=[\w-]+"), timeout=240_000)
+    wait_for_app(page, 240_000)
+    for i in range(len(demo.variants)):
+        expect(page.locator(f".st-key-compare_out_{i}")).to_be_visible()
+    assert_no_error_shown(page, app)
+    screenshot(page, "reference-demo-in-compare")
