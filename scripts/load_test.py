@@ -25,11 +25,16 @@ got under load.
 of 64 (EXPLORER_MAX_WAITING), so the engine turns some learners away with
 "429 busy" and the run shows the app's busy retries at work.
 
-Prints p50 and p95 time to first token (per learner: until both variants
+Prints the engine's own start-up lines (its memory budget: sequences, KV
+cache and buffers; its threads and the decode costs it measured), then p50
+and p95 time to first token (per learner: until both variants
 show text; and per stream), aggregate tokens/s and its ratio to the ceiling,
 the count of failures (exit status 1 if any, a difference from the lone run
 included), of busy answers retried and of runs stored, peak memory of the
-engine and the app, and the page interaction times.
+engine and the app, and the page interaction times; last, which of the issue's targets this run
+met (30 learners, `--burst`, on 2 cores: p95 first token at most 3 s with the
+preset, 5 s with `--distinct-prompts`; aggregate at least 0.8 of the ceiling;
+a page interaction within 1 s).
 """
 
 from __future__ import annotations
@@ -46,16 +51,20 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from explorer.compare import Comparison, stream_variants  # noqa: E402
+from explorer.compare import Comparison, VariantResult, stream_variants  # noqa: E402
 from explorer.connection import EMBEDDED, Endpoint  # noqa: E402
 from explorer.engine import launcher  # noqa: E402
 from explorer.history import SQLiteHistory  # noqa: E402
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 PROMPT = "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"
 ANIMALS = ["cat", "dog", "owl", "fox", "bee", "elk", "yak", "ant", "bat", "cow"]
@@ -73,8 +82,8 @@ def message(learner: int, distinct: bool) -> str:
 def measure_ceiling(prompt_text: str, tokens: int) -> tuple[float, dict[int, float]]:
     """Tokens/s of llama.cpp's batched decode, the engine's settings: the best of 1..7 rows a call.
 
-    The rows continue the learners' prompt (primer included, as the engine
-    renders it), `tokens` calls per size.
+    The rows continue the learners' prompt as the engine renders it by
+    default (no primer), `tokens` calls per size.
     """
     from explorer.api import ChatCompletionRequest
     from explorer.engine.model import (
@@ -88,17 +97,17 @@ def measure_ceiling(prompt_text: str, tokens: int) -> tuple[float, dict[int, flo
 
     model = LlamaModel(ModelSettings(path=str(default_model_path())))
     try:
-        request = ChatCompletionRequest(
-            model="m", messages=[{"role": "user", "content": prompt_text}]
+        request = ChatCompletionRequest.model_validate(
+            {"model": "m", "messages": [{"role": "user", "content": prompt_text}]}
         )
         prompt = model.tokenize(
-            render_transcript(request.messages, primer=True).text, add_special=True
+            render_transcript(request.messages, primer=False).text, add_special=True
         )
         model.prefill(0, prompt)
         for seq in range(1, MAX_DECODE_ROWS):
             model.copy_sequence(0, seq)
         pos = [len(prompt)] * MAX_DECODE_ROWS
-        rates = {}
+        rates: dict[int, float] = {}
         for rows in range(1, MAX_DECODE_ROWS + 1):
             started = time.perf_counter()
             for _ in range(tokens):
@@ -142,7 +151,9 @@ def comparison_for(model: str, tokens: int, learner_id: int, distinct: bool) -> 
     )
 
 
-def run_comparison(endpoint: Endpoint, comparison: Comparison) -> tuple[dict[int, float], list]:
+def run_comparison(
+    endpoint: Endpoint, comparison: Comparison
+) -> tuple[dict[int, float], list[VariantResult]]:
     """Streams a comparison as the Compare page does: first-text times by variant, the results."""
     started = time.perf_counter()
     first: dict[int, float] = {}
@@ -156,12 +167,16 @@ def run_comparison(endpoint: Endpoint, comparison: Comparison) -> tuple[dict[int
     return first, [results[i] for i in sorted(results)]
 
 
-def texts(results: list) -> list[list[str]]:
+def texts(results: list[VariantResult]) -> list[list[str]]:
     return [[c.text for c in r.choices] for r in results]
 
 
 def learner(
-    endpoint: Endpoint, comparison: Comparison, delay: float, store: SQLiteHistory, out: list
+    endpoint: Endpoint,
+    comparison: Comparison,
+    delay: float,
+    store: SQLiteHistory,
+    out: list[dict[str, Any]],
 ) -> None:
     """One learner's comparison, run and stored as the Compare page does, `delay` s after start."""
     time.sleep(delay)
@@ -201,10 +216,10 @@ def percentile(values: list[float], q: float) -> float:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def interaction_ms(page, text: str) -> float:
+def interaction_ms(page: Page, text: str) -> float:
     """Types a search on the Reference page and waits until the filtered result shows."""
     box = page.locator(".st-key-reference_search input")
     box.fill("")
@@ -260,6 +275,10 @@ def main() -> int:
     if args.max_waiting is not None:
         os.environ["EXPLORER_MAX_WAITING"] = str(args.max_waiting)
     engine = launcher.ensure_engine()
+    # The engine prints its memory budget, threads and measured decode costs as it starts.
+    for line in (Path(state) / "engine.log").read_text(errors="replace").splitlines():
+        if line.startswith("memory:") or " threads; " in line:
+            print("engine", line)
     store = SQLiteHistory(Path(state) / "runs.sqlite3")
     port = free_port()
     app = subprocess.Popen(
@@ -329,7 +348,7 @@ def main() -> int:
         ]
         pick = random.Random(2024)  # the same arrival times run after run
         delays = [pick.uniform(0.0, spread) for _ in comparisons]
-        results: list[dict] = []
+        results: list[dict[str, Any]] = []
         t0 = time.perf_counter()
         learners = [
             threading.Thread(target=learner, args=(endpoint, c, d, store, results))
@@ -352,8 +371,8 @@ def main() -> int:
         stream_ttfts = [t for r in done for t in r["stream_ttfts"]]
         tokens = sum(r["tokens"] for r in done)
         retried = sum(r["retries"] for r in done)
-        run_ids = {r.get("run_id") for r in done} - {None}
-        stored = sum(1 for run_id in run_ids if store.get(run_id) is not None)
+        run_ids = {r["run_id"] for r in done if r.get("run_id") is not None}
+        stored = sum(store.get(run_id) is not None for run_id in run_ids)
         if stored < args.learners:
             failures.append(f"only {stored} of {args.learners} runs are in the history")
 
@@ -401,6 +420,16 @@ def main() -> int:
                 f"page interaction (Reference search): {idle_ms:.0f} ms idle, "
                 f"{loaded_ms:.0f} ms under load"
             )
+        # The issue's targets (2 cores, 30 learners, --burst): reported, not enforced,
+        # as they depend on the machine; failures alone set the exit status.
+        p95_target = 5.0 if args.distinct_prompts else 3.0
+        met = {
+            f"p95 first token <= {p95_target:g} s": percentile(ttfts, 0.95) <= p95_target,
+            "aggregate >= 0.8 of the ceiling": tokens / wall / ceiling >= 0.8,
+        }
+        if loaded_ms is not None:
+            met["page interaction <= 1 s under load"] = loaded_ms <= 1000
+        print("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in met.items()))
         for f in failures[:5]:
             print("failure:", f)
         return 1 if failures else 0
