@@ -231,14 +231,16 @@ def show_lesson(entry: lessons.Lesson, active: ActiveConnection) -> None:
         st.json(comparison.canonical(), expanded=2)
     unready = active.endpoint is None or not active.model
     ran = _stored(entry)
-    clicked = st.button(
-        "Run it again" if ran else "Run the experiment",
-        type="primary",
-        icon=":material/play_arrow:",
-        key="lesson_run",
-        disabled=guess is None or unready,
-        help="Pick a prediction first" if guess is None else None,
-    )
+    with st.container(horizontal=True, vertical_alignment="center"):
+        clicked = st.button(
+            "Run it again" if ran else "Run the experiment",
+            type="primary",
+            icon=":material/play_arrow:",
+            key="lesson_run",
+            disabled=guess is None or unready,
+        )
+        if guess is None:
+            st.caption("Pick what you expect first; then run it and see.")
     output = st.container(key="lesson_output")
     if clicked and not unready:
         presenter.scroll_after_run("lesson_output")
