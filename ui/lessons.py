@@ -15,7 +15,7 @@ from explorer.share import comparison_query
 
 from . import presenter
 from .connection_state import ActiveConnection
-from .markdown import escape_markdown
+from .markdown import code_span, escape_markdown
 from .run import draw_texts
 from .variants import run_live, variant_header
 
@@ -183,13 +183,23 @@ def _outputs(entry: lessons.Lesson, results: list[VariantResult]) -> None:
                 )
 
 
+def _readable(text: str) -> str:
+    """A finding as Markdown: shown literally, its `code` spans (field values) as code."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans at all
+        return escape_markdown(text)
+    return "".join(
+        code_span(part) if i % 2 else escape_markdown(part) for i, part in enumerate(parts)
+    )
+
+
 def _verdict(entry: lessons.Lesson, finding: lessons.Finding) -> None:
     with st.container(key="lesson_finding"):
         st.markdown("#### What happened")
         if finding.shown:
-            st.success(escape_markdown(finding.text), icon=":material/visibility:")
+            st.success(_readable(finding.text), icon=":material/visibility:")
         else:
-            st.warning(escape_markdown(finding.text), icon=":material/help:")
+            st.warning(_readable(finding.text), icon=":material/help:")
         guess = progress().predictions.get(entry.key)
         if guess is not None:
             right = guess == entry.expected
@@ -293,7 +303,7 @@ def show_quiz(group: str) -> None:
             right += correct
             text = question.explanation
             evidence = _evidence(question)
-            body = escape_markdown(text + (" " + evidence if evidence else ""))
+            body = _readable(text + (" " + evidence if evidence else ""))
             if correct:
                 st.success("Right. " + body, icon=":material/check:")
             else:

@@ -81,9 +81,12 @@ def test_three_lessons_a_quiz_a_link_and_presenter_mode(
     screenshot(page, "lessons-max-tokens-finding", full_page=False)
     expect(key(page, "lessons_bar")).to_contain_text("3 of")
 
-    # The group's quiz: an answer is explained with the learner's own run.
-    page.goto(f"{app.url}/lessons?lesson=quiz-basics")
+    # The group's quiz (picked in the same session): an answer quotes the learner's own run.
+    key(page, "lessons_pick").get_by_role("combobox").click()
+    page.keyboard.type("Basics · Quiz")  # the list is long: type to filter it
+    page.get_by_role("option", name="Basics · Quiz").click()
     wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"[?&]lesson=quiz-basics"))
     expect(page.locator("h2")).to_contain_text("Basics: quiz")
     key(page, "quiz_quiz-basics_0").get_by_text(re.compile(r"^A\. ")).click()
     wait_for_app(page)
