@@ -14,8 +14,9 @@ import streamlit as st
 from ui.form_state import carry_form
 from ui.presenter import presenter_toggle
 
-# (file, title, Material icon); the first entry is the default page.
+# (file, title, Material icon), in navigation order; DEFAULT_PAGE opens first.
 PAGES: list[tuple[str, str, str]] = [
+    ("app_pages/lessons.py", "Lessons", ":material/school:"),
     ("app_pages/playground.py", "Playground", ":material/science:"),
     ("app_pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("app_pages/sweep.py", "Sweep", ":material/tune:"),
@@ -24,6 +25,9 @@ PAGES: list[tuple[str, str, str]] = [
     ("app_pages/reference.py", "Reference", ":material/menu_book:"),
     ("app_pages/connection.py", "Connection", ":material/lan:"),
 ]
+# The Playground stays the landing page (its first request answers in seconds);
+# Lessons sit first in the navigation, where a new visitor looks for a start.
+DEFAULT_PAGE = "app_pages/playground.py"
 
 st.set_page_config(
     page_title="Chat Completions Explorer",
@@ -40,8 +44,8 @@ st.set_page_config(
 
 pg = st.navigation(
     [
-        st.Page(path, title=title, icon=icon, default=(index == 0))
-        for index, (path, title, icon) in enumerate(PAGES)
+        st.Page(path, title=title, icon=icon, default=(path == DEFAULT_PAGE))
+        for path, title, icon in PAGES
     ]
 )
 carry_form(pg.url_path)

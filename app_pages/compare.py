@@ -8,8 +8,6 @@ The base request is the Playground's form (shared widgets, shared state).
 from __future__ import annotations
 
 import json
-import time
-from contextlib import closing
 from typing import Any, Final
 
 import streamlit as st
@@ -28,7 +26,6 @@ from explorer.runs.compare import (
     matching_preset,
     parse_comparison,
     presets,
-    stream_variants,
     variant_label,
 )
 from explorer.runs.history import RunRecord
@@ -40,14 +37,14 @@ from ui import presenter
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.markdown import code_span, escape_markdown
-from ui.run import draw_texts, retry_box, show_failure
+from ui.run import draw_texts, show_failure
 from ui.sidebar import connection_sidebar
 from ui.spec_page import SpecPage
+from ui.variants import run_live, variant_badges, variant_header
 
 COUNT_KEY = "compare_count"  # how many variants the form shows (2 to 4)
 PRESET_KEY = "compare_preset"
 _PERSIST: Final = "session"  # a Literal for the widgets' persist_state
-_REDRAW_S = 0.05  # at most ~20 redraws a second per variant while streaming
 
 
 def variant_key(index: int) -> str:
@@ -147,21 +144,6 @@ def _fmt(value: float | None, pattern: str, unit: str = "") -> str:
     return "-" if value is None else format(value, pattern) + unit
 
 
-def _badges(changed: dict[str, tuple[Any, Any]]) -> None:
-    with st.container(horizontal=True, gap="small"):
-        if not changed:
-            st.badge("same as base", color="gray")
-        for name, (before, after) in changed.items():
-            shown = json.dumps(after, ensure_ascii=False)
-            shown = shown if len(shown) <= 28 else shown[:27] + "…"
-            st.badge(
-                f"{name}: {shown}",
-                icon=":material/change_circle:",
-                color="orange",
-                help=f"Base: {json.dumps(before, ensure_ascii=False)[:80]}",
-            )
-
-
 def _request_of(result: VariantResult) -> ChatCompletionRequest | None:
     try:
         return ChatCompletionRequest.model_validate(result.request)
@@ -229,11 +211,6 @@ def _server_name(label: str, active: ActiveConnection) -> str:
     if active.endpoint is not None and label == active.endpoint.label:
         return active.endpoint.display_name
     return label
-
-
-def _header(index: int, changed: dict[str, tuple[Any, Any]]) -> None:
-    st.markdown(f"##### {VARIANT_NAMES[index]}")
-    _badges(changed)
 
 
 def _results_table(results: list[VariantResult], labels: list[str]) -> None:
@@ -324,51 +301,6 @@ def _seed_note(
         )
 
 
-def _run(active: ActiveConnection, comparison: Comparison, area: Any) -> list[VariantResult]:
-    """Stream every variant at once into its own column; return the results."""
-    # As this server needs them (max_tokens where max_completion_tokens is ignored).
-    requests = [active.prepare(r) for r in comparison.requests(active.model)]
-    changed = differences(comparison)
-    texts: list[dict[int, str]] = [{} for _ in requests]
-    results: dict[int, VariantResult] = {}
-    with area:
-        columns = st.columns(len(requests), gap="medium")
-        slots = []
-        for i, column in enumerate(columns):
-            with column, st.container(key=f"compare_live_{i}"):
-                _header(i, changed[i])
-                slots.append(st.empty())
-                with slots[i].container():
-                    draw_texts({}, waiting=True)
-        presenter.scroll_here("compare_output")
-    drawn = [0.0] * len(requests)
-    client = active.client()
-    embedded = active.endpoint is not None and active.endpoint.embedded
-    # A server that cuts one stream when another starts gets them one at a time.
-    workers = 1 if active.sequential else None
-    with closing(
-        stream_variants(client, requests, embedded=embedded, max_workers=workers)
-    ) as events:
-        for event in events:
-            i = event.variant
-            if event.kind == "retry":  # shown until the variant's text starts
-                with slots[i].container():
-                    retry_box(event.text)
-                    draw_texts(texts[i], waiting=True)
-                continue
-            if event.kind == "delta":
-                texts[i][event.choice] = texts[i].get(event.choice, "") + event.text
-                now = time.monotonic()
-                if now - drawn[i] < _REDRAW_S:
-                    continue
-                drawn[i] = now
-            elif event.result is not None:
-                results[i] = event.result
-            with slots[i].container():
-                draw_texts(texts[i], waiting=i not in results)
-    return [results[i] for i in sorted(results)]
-
-
 def _show(
     result_state: dict[str, Any], comparison: Comparison | None, active: ActiveConnection
 ) -> None:
@@ -380,7 +312,7 @@ def _show(
     columns = st.columns(len(results), gap="medium")
     for i, (column, result) in enumerate(zip(columns, results, strict=True)):
         with column, st.container(key=f"compare_out_{i}"):
-            _header(i, changed[i])
+            variant_header(i, changed[i])
             draw_texts({c.index: c.text for c in result.choices})
             _details(result, result_state["endpoint"])
             _notes(
@@ -494,7 +426,7 @@ PAGE.hold(comparison)
 if comparison is not None:
     for slot, changed in zip(badge_slots, differences(comparison), strict=False):
         with slot.container():
-            _badges(changed)
+            variant_badges(changed)
     preset = matching_preset(comparison)
     if preset is not None:
         st.info(f"**What to look for:** {preset.what_to_look_for}", icon=":material/visibility:")
@@ -511,7 +443,7 @@ clicked = PAGE.run_bar(
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
     presenter.scroll_after_run("compare_output")  # a projector shows little: bring it up
-    results = _run(active, comparison, output)
+    results = run_live(active, comparison, output)
     run_id = PAGE.save(comparison.canonical(), [r.model_dump(mode="json") for r in results], active)
     _keep(comparison, results, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
     st.rerun()

@@ -107,6 +107,11 @@ st.caption(
     "in Python they are None, True and False."
 )
 
+# A link may open the page on one entry (?q=temperature, as Lessons link to it).
+linked = str(st.query_params.get("q", ""))
+if linked and st.session_state.get("reference_linked") != linked:
+    st.session_state["reference_linked"] = linked
+    st.session_state["reference_search"] = linked
 query = st.text_input(
     "Search parameters and response fields",
     key="reference_search",

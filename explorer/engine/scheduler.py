@@ -1,14 +1,23 @@
 """Runs every active sequence on one llama.cpp context, a token at a time, fairly.
 
-One thread owns the model. Each loop it evaluates at most one prompt chunk of
-one waiting job, then advances every active sequence by one token. A prompt
-starts from the longest prefix the prompt cache holds, and its chunks never
-cross a part boundary (`prompt_cache.py`). Decode
-batches never hold more than `MAX_DECODE_ROWS` rows and never mix prompt rows
-with decode rows, so a sequence's numbers are the same whether it runs alone,
-beside its comparison variants, or among other learners' requests; a prompt is
-always evaluated in the same chunks. With the per-request seeded generator,
-the same request gives the same bytes.
+One thread owns the model. Each round advances every decoding sequence by one
+token, in groups of 1..7 rows whose sizes come from costs measured on this
+machine (`decode_costs.py`). Between two groups, waiting prompts are
+evaluated one fixed chunk at a time, for up to `PREFILL_SHARE` times the
+group's own time: a class that presses Run together gets first tokens within
+a few groups, while the learners already answering keep streaming. The prompt
+with the fewest tokens left goes first, so a long prompt or an n=8 request
+does not hold up a short one behind it; jobs are admitted in arrival order.
+
+With `--prompt-cache`, a prompt admitted on a quiet engine starts from the
+longest prefix the cache holds (`prompt_cache.py`, `_quiet`); a prompt's
+chunks never cross a part boundary either way. Jobs with exactly the prompt of one under way (a
+comparison's variants, a class's shared preset) wait for its cells and
+share its evaluation. Decode batches never hold more than `MAX_DECODE_ROWS` rows
+and never mix prompt rows with decode rows, so a sequence's numbers are the
+same whether it runs alone, beside its comparison variants, or among other
+learners' requests; a prompt is always evaluated in the same chunks. With the
+per-request seeded generator, the same request gives the same bytes.
 
 Jobs talk to their HTTP handler through `emit` callbacks (called on this
 thread) and a `cancel()` flag (set from any thread).
@@ -27,13 +36,22 @@ from typing import Any
 import numpy as np
 
 from .. import sampling
-from .model import LlamaModel, Row, plan_groups
+from .decode_costs import DecodeCosts, calibrate
+from .model import LlamaModel, Row
 from .prompt_cache import PromptCache
 from .textstream import Delta, Screen, TextStream
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Job", "JobSpec", "TokenInfo", "Scheduler", "QueueFull", "Event"]
+
+
+# While prompts wait, they get up to this many times the decode time between
+# two decode groups: about two thirds of the machine until every learner has a first token.
+PREFILL_SHARE = 2.0
+# With nothing decoding, prompts are evaluated for this long before the loop
+# looks at cancellations and new arrivals again.
+PREFILL_SLICE = 0.1
 
 
 class QueueFull(Exception):
@@ -103,6 +121,8 @@ class Job:
         self.seqs: list[int] = []  # KV slots held, set before anything can fail
         self.prefilled = 0  # prompt tokens evaluated (or taken from the cache) so far
         self.cached = 0  # prompt tokens taken from the prompt cache
+        # Admitted jobs with exactly this prompt: they share its evaluation.
+        self.followers: list[Job] = []
         self.submitted = time.monotonic()
 
     def cancel(self) -> None:
@@ -120,14 +140,17 @@ class Scheduler:
         max_n: int = 8,
         matcher_factory: Callable[[str], Any] | None = None,
         screen_factory: Callable[[], Screen] | None = None,
+        costs: DecodeCosts | None = None,
     ):
         self.model = model
+        # Measured before the thread owns the model.
+        self.costs = costs if costs is not None else calibrate(model)
         self._matcher_factory = matcher_factory
         self._screen_factory = screen_factory
         self.max_waiting = max_waiting
         self.max_n = min(max_n, model.settings.n_seq_max)
         self._waiting: deque[Job] = deque()
-        self._prefilling: Job | None = None
+        self._prefilling: list[Job] = []  # admitted, prompt not fully evaluated (leaders only)
         self._active: list[Job] = []
         self._free_seqs = list(range(model.settings.n_seq_max))
         self.cache = PromptCache(range(model.settings.n_seq_max, model.n_streams))
@@ -154,6 +177,7 @@ class Scheduler:
         with self._cv:
             return {
                 "waiting": len(self._waiting),
+                "prefilling": len(self._prefilling),
                 "active_sequences": sum(len(j.choices) for j in self._active),
                 "free_slots": len(self._free_seqs),
                 "cached_prefixes": len(self.cache),
@@ -172,7 +196,9 @@ class Scheduler:
             with self._cv:
                 # Sleep unless there is work that can move: a waiting job that
                 # does not fit yet is woken by `_release`.
-                while not self._stop and not (self._prefilling or self._active or self._admissible()):
+                while not self._stop and not (
+                    self._prefilling or self._active or self._admissible()
+                ):
                     self._cv.wait(timeout=0.5)  # also notices cancelled waiting jobs
                     self._drop_cancelled_waiting()
                 if self._stop:
@@ -180,8 +206,7 @@ class Scheduler:
             try:
                 self._drop_cancelled()
                 self._admit()
-                self._prefill_step()
-                self._decode_round()
+                self._round()
             except Exception as exc:  # fail every running job, keep serving
                 log.exception("engine step failed")
                 self._fail_all(f"the engine failed: {exc}")
@@ -190,32 +215,44 @@ class Scheduler:
         return bool(self._waiting) and self._waiting[0].spec.n <= len(self._free_seqs)
 
     def _admit(self) -> None:
-        if self._prefilling is not None:
-            return
-        with self._cv:
-            if not self._waiting:
-                return
-            job = self._waiting[0]
-            if not self._admissible():
-                return
-            self._waiting.popleft()
-            seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
-        self._prefilling = job  # from here on, a failure reaches it through _fail_all
-        self._start(job, seqs)
+        """Admits waiting jobs in arrival order while their slots are free."""
+        while True:
+            with self._cv:
+                if not self._admissible():
+                    return
+                job = self._waiting.popleft()
+                job.seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
+            try:
+                self._start(job)
+            except Exception as exc:  # e.g. a grammar that does not build: this job alone fails
+                log.exception("could not start a job")
+                job.emit(("error", f"the engine failed: {exc}"))
+                self._release(job)
+                continue
+            spec = job.spec
+            leader = next((j for j in self._prefilling if j.spec.prompt == spec.prompt), None)
+            if leader is not None:  # a variant of a prompt being evaluated: wait for its cells
+                leader.followers.append(job)
+                continue
+            self._begin_prefill(job)
+
+    def _begin_prefill(self, job: Job) -> None:
+        self._prefilling.append(job)  # from here on, a failure reaches it through _fail_all
         spec = job.spec
         # The cache is used only while no other sequence runs (see `_quiet`). The
         # cached prefix must end before the last part: its logits are needed.
         hit = (
             self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
-            if self._quiet()
+            if self._quiet(job)
             else None
         )
         if hit is not None:
-            self.model.copy_sequence(hit.seq, seqs[0])
+            self.model.copy_sequence(hit.seq, job.seqs[0])
             job.prefilled = job.cached = hit.length
 
-    def _quiet(self) -> bool:
-        """No sequence is decoding: the only time the prompt cache copies KV cells.
+    def _quiet(self, job: Job | None = None) -> bool:
+        """No other sequence holds cells (none decodes, no other prompt is under way):
+        the only time the prompt cache copies KV cells.
 
         Measured with llama-cpp-python 0.3.36: a copy between KV streams made
         while other sequences decode changes later numbers of the sequences
@@ -226,10 +263,9 @@ class Scheduler:
         the shared test engine). That is why the cache is off unless the engine
         is started with --prompt-cache, and why it then only copies here.
         """
-        return not self._active
+        return not self._active and all(j is job for j in self._prefilling)
 
-    def _start(self, job: Job, seqs: list[int]) -> None:
-        job.seqs = seqs
+    def _start(self, job: Job) -> None:
         spec = job.spec
         job.choices = [
             _Choice(
@@ -238,21 +274,51 @@ class Scheduler:
                 rng=sampling.make_generator(spec.seed, i),
                 stream=TextStream(
                     spec.stops,
-                    self._screen_factory() if spec.content_filter and self._screen_factory else None,
+                    self._screen_factory()
+                    if spec.content_filter and self._screen_factory
+                    else None,
                 ),
                 pos=len(spec.prompt),
                 matcher=self._matcher_factory(spec.grammar)
                 if spec.grammar and self._matcher_factory
                 else None,
             )
-            for i, seq in enumerate(seqs)
+            for i, seq in enumerate(job.seqs)
         ]
 
-    def _prefill_step(self) -> None:
-        """One fixed-size chunk of the current prompt; on the last one, the first tokens."""
-        job = self._prefilling
-        if job is None:
-            return
+    def _round(self) -> None:
+        """Advances each decoding sequence by one token; evaluates prompts between groups."""
+        pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
+        if not pending:
+            self._prefill_for(PREFILL_SLICE)
+        lo = 0
+        for size in self.costs.plan(len(pending)):
+            group = pending[lo : lo + size]
+            lo += size
+            started = time.perf_counter()
+            rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
+            self.model.decode(rows)
+            self.costs.observe(size, time.perf_counter() - started)
+            for i, (job, c) in enumerate(group):
+                c.pos += 1
+                c.next_token = None
+                self._sample(job, c, self.model.logits(i))
+            if self._waiting or self._prefilling:
+                self._admit()
+                self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
+        for job in list(self._active):
+            self._retire_if_done(job)
+
+    def _prefill_for(self, budget: float) -> None:
+        """Evaluates prompt chunks for about `budget` seconds (one at least, if a prompt waits)."""
+        deadline = time.perf_counter() + budget
+        while self._prefilling:
+            self._prefill_chunk(min(self._prefilling, key=_tokens_left))
+            if time.perf_counter() >= deadline:
+                return
+
+    def _prefill_chunk(self, job: Job) -> None:
+        """One fixed-size chunk of `job`'s prompt; on the last one, the first tokens."""
         m = self.model
         spec = job.spec
         lo = job.prefilled
@@ -260,57 +326,39 @@ class Scheduler:
         chunk = spec.prompt[lo:hi]
         last = hi >= len(spec.prompt)
         seq0 = job.choices[0].seq
-        m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
+        m.decode(
+            [Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)]
+        )
         job.prefilled = hi
-        if hi in spec.keep and self._quiet() and not self.cache.holds(spec.prompt[:hi]):
+        if hi in spec.keep and self._quiet(job) and not self.cache.holds(spec.prompt[:hi]):
             slot = self.cache.claim(spec.prompt[:hi], key=spec.cache_key)
             if slot is not None:
                 m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now
         if not last:
             return
-        self._prefilling = None
-        self._active.append(job)
-        group = [job, *self._take_same_prompt(job)]
-        for other in group:
-            other.cached = job.cached
-            for c in other.choices:
-                if c.seq != seq0:
-                    m.copy_sequence(seq0, c.seq)  # the same KV bytes as its own prefill
+        self._prefilling.remove(job)
         logits = m.logits(len(chunk) - 1)
+        group = [job, *job.followers]
+        job.followers = []
+        self._active.extend(group)
         for other in group:
-            for c in other.choices:
-                self._sample(other, c, logits)
-            self._retire_if_done(other)
+            other.prefilled = len(spec.prompt)
+            other.cached = job.cached
+        self._first_tokens(group, seq0, logits)
 
-    def _take_same_prompt(self, job: Job) -> list[Job]:
-        """Waiting jobs with exactly this prompt (comparison variants): they share its prefill.
+    def _first_tokens(self, jobs: list[Job], seq: int, logits: np.ndarray) -> None:
+        """Gives each choice of `jobs` the prompt's cells (from sequence `seq`) and its first token.
 
         Copying the finished prompt's cells and logits gives each the same
         numbers as evaluating the prompt itself, minus the work.
         """
-        taken = []
-        with self._cv:
-            for other in list(self._waiting):
-                if other.spec.prompt == job.spec.prompt and other.spec.n <= len(self._free_seqs):
-                    self._waiting.remove(other)
-                    taken.append(other)  # before _start: a failure must still reach it
-                    self._active.append(other)
-                    self._start(other, [self._free_seqs.pop(0) for _ in range(other.spec.n)])
-        return taken
-
-    def _decode_round(self) -> None:
-        """Advances every active sequence by one token, in the cheapest groups of 1..7 rows."""
-        pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
-        lo = 0
-        for size in plan_groups(len(pending)):
-            group = pending[lo : lo + size]
-            lo += size
-            self.model.decode([Row(c.next_token, c.pos, c.seq) for _, c in group])  # type: ignore[arg-type]
-            for i, (job, c) in enumerate(group):
-                c.pos += 1
-                c.next_token = None
-                self._sample(job, c, self.model.logits(i))
-        for job in list(self._active):
+        for job in jobs:
+            for c in job.choices:
+                if c.seq != seq:
+                    self.model.copy_sequence(seq, c.seq)
+        for job in jobs:
+            for c in job.choices:
+                self._sample(job, c, logits)
             self._retire_if_done(job)
 
     # ------------------------------------------------------------ one token
@@ -355,7 +403,14 @@ class Scheduler:
             c.next_token = token
 
     def _describe(
-        self, spec: JobSpec, c: _Choice, logits: np.ndarray, token: int, norm: float, *, raw: np.ndarray
+        self,
+        spec: JobSpec,
+        c: _Choice,
+        logits: np.ndarray,
+        token: int,
+        norm: float,
+        *,
+        raw: np.ndarray,
     ) -> TokenInfo:
         """The token with its raw logprob, top alternatives and (opt-in) pipeline trace.
 
@@ -418,15 +473,29 @@ class Scheduler:
     def _drop_cancelled(self) -> None:
         with self._cv:
             self._drop_cancelled_waiting()
-        if self._prefilling is not None and self._prefilling.cancelled.is_set():
-            job, self._prefilling = self._prefilling, None
+        for job in [j for j in self._prefilling if j.cancelled.is_set()]:
+            self._prefilling.remove(job)
             self._release(job)
+            self._readmit(job.followers)
+        for leader in self._prefilling:
+            for job in [j for j in leader.followers if j.cancelled.is_set()]:
+                leader.followers.remove(job)
+                self._release(job)
         for job in [j for j in self._active if j.cancelled.is_set()]:
             self._release(job)
 
+    def _readmit(self, followers: list[Job]) -> None:
+        """Followers of a cancelled prompt: the first evaluates it, for the others too."""
+        if not followers:
+            return
+        leader, *rest = followers
+        leader.followers = rest
+        self._begin_prefill(leader)
+
     def _fail_all(self, message: str) -> None:
-        jobs = [*self._active, *([self._prefilling] if self._prefilling else [])]
-        self._prefilling = None
+        followers = [f for j in self._prefilling for f in j.followers]
+        jobs = [*self._active, *self._prefilling, *followers]
+        self._prefilling = []
         for job in jobs:
             job.emit(("error", message))
             self._release(job)
@@ -434,5 +503,11 @@ class Scheduler:
         self.cache.clear()
 
 
+def _tokens_left(job: Job) -> int:
+    return len(job.spec.prompt) - job.prefilled
+
+
 def _join(a: Delta, b: Delta) -> Delta:
-    return Delta(a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped, a.filtered or b.filtered)
+    return Delta(
+        a.text + b.text, a.tokens + b.tokens, a.stopped or b.stopped, a.filtered or b.filtered
+    )

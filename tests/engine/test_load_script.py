@@ -1,4 +1,5 @@
-"""scripts/load_test.py, small: it runs end to end and its busy learners are retried, not lost.
+"""scripts/load_test.py, small: it runs end to end, its busy learners are retried, not lost,
+and each learner's texts match the same comparison sent alone.
 
 A waiting line of one request makes the engine turn most of the learners away
 with 429 at first; the app's busy retries must carry every one of them through.
@@ -32,8 +33,18 @@ def test_load_script_small_run_has_no_failures_and_stores_every_run() -> None:
     assert "runs stored in the history and read back: 4 of 4" in out, out
     retries = int(re.search(r"retries \(busy answers, then sent again\): (\d+)", out).group(1))  # type: ignore[union-attr]
     assert retries > 0, out  # the waiting line of 1 did turn learners away
-    assert re.search(r"time to first token: p50 [\d.]+ s, p95 [\d.]+ s", out), out
+    # the engine's memory budget, as it printed it at start-up
+    assert re.search(r"engine memory: \d+ sequences .* KV cache and buffers \d+ MB", out), out
+    assert re.search(r"ceiling \(llama.cpp batched decode, .*best [\d.]+ tokens/s", out), out
+    assert re.search(
+        r"time to first token per learner \(both variants\): p50 [\d.]+ s, p95 [\d.]+ s", out
+    )
+    assert re.search(r"tokens/s, [\d.]+ of the ceiling", out), out
+    assert (
+        "outputs byte-identical to the same requests sent alone: 4 of 4 learners checked" in out
+    ), out
     assert re.search(r"peak memory: engine \d+ MB, app \d+ MB", out), out
+    assert "targets: p95 first token <= 3 s: " in out, out
     if "--no-browser" not in command:
         assert re.search(
             r"page interaction \(Reference search\): \d+ ms idle, \d+ ms under load", out
