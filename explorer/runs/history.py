@@ -21,6 +21,11 @@ register it with `register_backend("postgresql", factory)`; then
 `EXPLORER_HISTORY_URL=postgresql://host/db` makes every replica read and write
 the same runs. No backend other than SQLite ships with the app.
 
+The table changes only through `MIGRATIONS` (a list of `@migration`
+functions, each run once per database and recorded in `_explorer_migrations`),
+so a database written by an older version of the app is brought up to date
+when it is opened.
+
 A run never holds a key: requests carry none (the key lives in the client's
 header), and `save` removes the given secrets and anything that looks like an
 API key from every stored text before it is written.
@@ -48,6 +53,7 @@ from ..http.redaction import scrub
 __all__ = [
     "HISTORY_URL_ENV",
     "RUN_ID",
+    "MIGRATIONS",
     "SCHEMA",
     "HistoryError",
     "HistoryStore",
@@ -55,6 +61,8 @@ __all__ = [
     "SQLiteHistory",
     "default_history_url",
     "is_run_id",
+    "migrate",
+    "migration",
     "new_run_id",
     "open_history",
     "register_backend",
@@ -79,6 +87,59 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created);
 """
+
+# ---------------------------------------------------------------- migrations
+#
+# Schema changes as a list, as simonw/llm keeps them: each `@migration` runs once,
+# in order, inside one write transaction, and the `_explorer_migrations` table
+# records which have run. A database from before this list (the runs table
+# alone) takes the first migration as a no-op. To change the table, append a
+# function; never edit or reorder one that has shipped.
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Append `function` to the schema's migrations (it runs once per database)."""
+    MIGRATIONS.append(function)
+    return function
+
+
+@migration
+def m001_runs(db: sqlite3.Connection) -> None:
+    """The runs table and its index on `created` (SCHEMA)."""
+    buffer = ""
+    for line in SCHEMA.splitlines(keepends=True):  # one statement at a time (no COMMIT)
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.execute(buffer)
+            buffer = ""
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Run the migrations this database has not had yet; returns their names."""
+    db.execute("BEGIN IMMEDIATE")  # one process at a time decides what is missing
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _explorer_migrations "
+            "(name TEXT PRIMARY KEY, applied REAL NOT NULL)"
+        )
+        done = {row[0] for row in db.execute("SELECT name FROM _explorer_migrations")}
+        ran = []
+        for function in MIGRATIONS:
+            if function.__name__ not in done:
+                function(db)
+                db.execute(
+                    "INSERT INTO _explorer_migrations VALUES (?, ?)",
+                    (function.__name__, time.time()),
+                )
+                ran.append(function.__name__)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return ran
 
 
 class HistoryError(ExplorerError):
@@ -164,9 +225,9 @@ class SQLiteHistory:
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as conn, conn:
+            with closing(self._connect()) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(SCHEMA)
+                migrate(conn)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"Cannot open the run history at {self.path}: {exc}.") from None
 

@@ -11,6 +11,8 @@ import pytest
 
 from explorer.runs.history import (
     HISTORY_URL_ENV,
+    MIGRATIONS,
+    SCHEMA,
     HistoryError,
     SQLiteHistory,
     default_history_url,
@@ -182,3 +184,71 @@ def test_an_unwritable_place_is_a_history_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(HistoryError, match="Cannot open"):
         SQLiteHistory(blocker / "h.sqlite3")
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def _applied(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [r[0] for r in db.execute("SELECT name FROM _explorer_migrations ORDER BY name")]
+
+
+def test_a_new_history_records_its_migrations_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    SQLiteHistory(path).save("compare", SPEC, [], model="m", endpoint="e", base_url="u")
+    SQLiteHistory(path)  # opened again: nothing runs twice
+    assert _applied(path) == [m.__name__ for m in MIGRATIONS]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_history_from_before_the_migrations_keeps_its_runs(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # the table as the first versions made it
+        db.executescript(SCHEMA)
+        db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ("abcdefgh1234", "compare", 1.0, "m", "e", "u", json.dumps(SPEC), "[]"),
+        )
+    store = SQLiteHistory(path)
+    record = store.get("abcdefgh1234")
+    assert record is not None and record.spec == SPEC
+    assert _applied(path) == ["m001_runs"]
+
+
+def test_a_new_migration_runs_once_on_an_existing_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "h.sqlite3"
+    SQLiteHistory(path).save("sweep", SPEC, {}, model="m", endpoint="e", base_url="u")
+    calls: list[int] = []
+
+    def m002_note(db: sqlite3.Connection) -> None:
+        calls.append(1)
+        db.execute("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+    monkeypatch.setattr("explorer.runs.history.MIGRATIONS", [*MIGRATIONS, m002_note])
+    SQLiteHistory(path)
+    SQLiteHistory(path)
+    assert calls == [1] and _applied(path) == ["m001_runs", "m002_note"]
+    with sqlite3.connect(path) as db:
+        assert "note" in [row[1] for row in db.execute("PRAGMA table_info(runs)")]
+
+
+def test_a_failing_migration_leaves_the_history_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "h.sqlite3"
+    SQLiteHistory(path)
+
+    def m002_broken(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE runs ADD COLUMN half TEXT")
+        db.execute("THIS IS NOT SQL")
+
+    monkeypatch.setattr("explorer.runs.history.MIGRATIONS", [*MIGRATIONS, m002_broken])
+    with pytest.raises(HistoryError):
+        SQLiteHistory(path)
+    assert _applied(path) == ["m001_runs"]
+    with sqlite3.connect(path) as db:
+        assert "half" not in [row[1] for row in db.execute("PRAGMA table_info(runs)")]
