@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from explorer.connection import OPENAI
 from explorer.params import help_text
+from explorer.schema_bounds import bounds_advice, request_unbounded_fields
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.form import build_request, describe_validation_error, message_dicts
-from ui.markdown import escape_markdown
+from ui.markdown import code_span, escape_markdown
 from ui.response import code_view, result_view
 from ui.run import RunRecord, draw_texts, execute, settle_interrupted
 from ui.sidebar import connection_sidebar
@@ -109,6 +110,10 @@ with left:
             )
     if error:
         st.error(escape_markdown(error), icon=":material/edit_note:")
+    if request is not None and active.endpoint is not None and active.endpoint.embedded:
+        advice = bounds_advice(request_unbounded_fields(request.payload()), code=code_span)
+        if advice:
+            st.warning(advice, icon=":material/straighten:")
     output = st.container(key="playground_output")
 
 record = st.session_state.get(RESULT_KEY)

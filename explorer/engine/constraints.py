@@ -50,36 +50,61 @@ class Grammar:
     tool_mode: bool = False  # the reply may be tool calls, one JSON object per line
 
 
-def _bounded_object_schema() -> dict[str, Any]:
-    """Any JSON object, with the sizes a small base model needs to be held to so it closes it.
+# What a json_object may hold, so a small base model always closes it: each
+# bound stops one way it ran on until max_tokens (a key that never closed, a
+# number with 60 fraction digits, nesting or lists that kept growing).
+JSON_OBJECT_BOUNDS: dict[str, int] = {
+    "levels": 3,  # objects and lists nest at most this deep
+    "keys": 8,  # keys of the top object (half that below it)
+    "items": 4,  # items of a list
+    "key_length": 24,  # characters of a key: a word or a few, not a sentence
+    "string_length": 32,
+    "integer_digits": 9,
+    "fraction_digits": 3,  # a number is a multiple of 0.001, written without an exponent
+}
 
-    Unbounded, it can nest or repeat until max_tokens and leave invalid JSON.
-    At most 3 levels, 8 keys (4 below the top), 4 list items, 32-character
-    strings and numbers within +-1e9: with these, 40 seeds of the structured
-    tests' prompts all closed, the longest after 210 tokens; with 6 items and
-    48-character strings one ran past 400.
+
+def _bounded_object_schema() -> dict[str, Any]:
+    """Any JSON object, within JSON_OBJECT_BOUNDS.
+
+    Keys are bounded through `patternProperties` (llguidance does not
+    implement `propertyNames`); a number's fraction through `multipleOf`,
+    which also rules out an exponent.
     """
+    b = JSON_OBJECT_BOUNDS
+    limit = 10 ** b["integer_digits"] - 1
     leaf: list[dict[str, Any]] = [
-        {"type": "string", "maxLength": 32},
-        {"type": "integer", "minimum": -999_999_999, "maximum": 999_999_999},
-        {"type": "number", "minimum": -1e9, "maximum": 1e9},
+        {"type": "string", "maxLength": b["string_length"]},
+        {"type": "integer", "minimum": -limit, "maximum": limit},
+        {
+            "type": "number",
+            "minimum": -limit,
+            "maximum": limit,
+            "multipleOf": 10.0 ** -b["fraction_digits"],
+        },
         {"type": "boolean"},
         {"type": "null"},
     ]
+    key = rf'^[^"\\\x00-\x1f]{{1,{b["key_length"]}}}$'  # no quote, backslash or control character
 
-    def container(items: dict[str, Any]) -> list[dict[str, Any]]:
-        return [
-            {"type": "array", "items": items, "maxItems": 4},
-            {"type": "object", "additionalProperties": items, "maxProperties": 4},
-        ]
+    def obj(values: dict[str, Any], keys: int) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "patternProperties": {key: values},
+            "additionalProperties": False,
+            "maxProperties": keys,
+        }
 
-    level3 = {"anyOf": leaf}
-    level2 = {"anyOf": leaf + container(level3)}
-    return {
-        "type": "object",
-        "additionalProperties": {"anyOf": leaf + container(level2)},
-        "maxProperties": 8,
-    }
+    value: dict[str, Any] = {"anyOf": leaf}
+    for _ in range(b["levels"] - 1):
+        value = {
+            "anyOf": [
+                *leaf,
+                {"type": "array", "items": value, "maxItems": b["items"]},
+                obj(value, b["keys"] // 2),
+            ]
+        }
+    return obj(value, b["keys"])
 
 
 def _mentions_json(request: ChatCompletionRequest) -> bool:

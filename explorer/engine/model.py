@@ -35,6 +35,8 @@ __all__ = [
     "Row",
     "default_model_path",
     "file_sha256",
+    "cpu_features",
+    "llama_build",
 ]
 
 # Decode batches of 1..7 rows are numerically identical with repacking off.
@@ -75,11 +77,31 @@ class ModelSettings:
     use_extra_bufts: bool = False
 
     def numerics(self) -> str:
-        """The settings that change numerics, for `system_fingerprint`."""
+        """The settings that change numerics, for `system_fingerprint` (with the llama.cpp build)."""
         return (
             f"threads={self.n_threads};batch={self.n_batch};repack={int(self.use_extra_bufts)};"
-            f"rows<={MAX_DECODE_ROWS};llama-cpp-python={llama.__version__}"
+            f"rows<={MAX_DECODE_ROWS};{llama_build()}"
         )
+
+
+@lru_cache(maxsize=1)
+def cpu_features() -> tuple[str, ...]:
+    """The CPU features this llama.cpp build computes with (AVX2, AVX512, ...), as it reports them.
+
+    A native build uses whatever the machine has, so the same seed samples other
+    text on a CPU with other features; a fixed build (AVX2/FMA/F16C) uses the same
+    ones on every machine that has them.
+    """
+    _init_backend()
+    info = llama.llama_print_system_info().decode("utf-8", "replace")
+    cpu = next((part for part in info.split("\n") if part.startswith("CPU :")), "")
+    flags = (item.split("=") for item in cpu.removeprefix("CPU :").split("|"))
+    return tuple(sorted(f[0].strip() for f in flags if len(f) == 2 and f[1].strip() == "1"))
+
+
+def llama_build() -> str:
+    """The llama.cpp build: the bindings' version (which pins llama.cpp) and the CPU features it uses."""
+    return f"llama-cpp-python={llama.__version__};cpu={','.join(cpu_features())}"
 
 
 @dataclass(frozen=True)
