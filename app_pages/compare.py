@@ -35,11 +35,12 @@ from explorer.compare import (
 from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED, PROFILE_LABELS
 from explorer.faults import Failure
+from explorer.reproduction import compare_with_recorded
 from explorer.share import comparison_query
 from ui import controls, messages
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
-from ui.markdown import code_span
+from ui.markdown import code_span, escape_markdown
 from ui.run import draw_texts, retry_box, show_failure
 from ui.sidebar import connection_sidebar
 from ui.spec_form import (
@@ -118,6 +119,7 @@ def _keep(
     endpoint: str,
     model: str,
     recorded: float | None = None,
+    reproduction: str = "",
 ) -> None:
     st.session_state[RESULT_KEY] = {
         "spec": comparison.canonical(),
@@ -126,6 +128,7 @@ def _keep(
         "endpoint": endpoint,
         "model": model,
         "recorded": recorded,  # Unix time of a stored run shown from a link, else None
+        "reproduction": reproduction,  # after Run again on a recorded run: how the texts compare
     }
 
 
@@ -380,6 +383,8 @@ def _show(
         )
     elif comparison is not None and not same_settings(spec.canonical(), comparison.canonical()):
         st.caption("These outputs are from earlier settings: press Compare to run the new ones.")
+    if result_state.get("reproduction"):
+        st.info(result_state["reproduction"], icon=":material/fingerprint:")
     columns = st.columns(len(results), gap="medium")
     for i, (column, result) in enumerate(zip(columns, results, strict=True)):
         with column, st.container(key=f"compare_out_{i}"):
@@ -535,7 +540,16 @@ with st.container(horizontal=True, vertical_alignment="center", key="compare_run
 
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
+    shown = st.session_state.get(RESULT_KEY)
+    recorded_results = (
+        [VariantResult.model_validate(r) for r in shown["results"]]
+        if recorded
+        and isinstance(shown, dict)
+        and same_settings(shown["spec"], comparison.canonical())
+        else None
+    )
     results = _run(active, comparison, output)
+    verdict = compare_with_recorded(recorded_results, results) if recorded_results else None
     run_id = save_run(
         "compare",
         comparison.canonical(),
@@ -543,7 +557,14 @@ if clicked and comparison is not None and active.endpoint is not None:
         active,
         _notice,
     )
-    _keep(comparison, results, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
+    _keep(
+        comparison,
+        results,
+        run_id=run_id,
+        endpoint=active.endpoint.label,
+        model=active.model,
+        reproduction=escape_markdown(verdict.sentence(VARIANT_NAMES)) if verdict else "",
+    )
     st.rerun()
 
 result_state = st.session_state.get(RESULT_KEY)

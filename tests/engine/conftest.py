@@ -15,6 +15,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Every token of the bundled Gemma vocabulary that holds a newline, and the
+# end-of-generation tokens: banned with logit_bias, a choice cannot end its turn
+# ("\nUser:") or stop early, so it runs to max_tokens whatever the seed samples
+# on whatever CPU. (tests/engine/test_generation.py checks the list.)
+TURN_END_TOKENS = (1, *range(106, 138), 212, 248)
+NO_TURN_END = {str(t): -100 for t in TURN_END_TOKENS}
+
+# Seeds for properties checked over many samples (a seed samples other text on
+# another CPU, so no test may rest on one).
+SEEDS = range(8)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
