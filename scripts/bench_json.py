@@ -84,12 +84,19 @@ def measure(base_url: str, seeds: int, max_tokens: int, workers: int) -> dict[st
                 "longest_tokens": max(a["tokens"] for a in mine),
             }
         )
-    return {"rows": rows, "cut": [a for a in answers if a["finish_reason"] != "stop"],
-            "broken": [a for a in answers if a["finish_reason"] == "stop" and not _parses(a["content"])]}
+    return {
+        "rows": rows,
+        "cut": [a for a in answers if a["finish_reason"] != "stop"],
+        "broken": [
+            a for a in answers if a["finish_reason"] == "stop" and not _parses(a["content"])
+        ],
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--max-tokens", type=int, default=80)
     parser.add_argument("--workers", type=int, default=16, help="requests in flight at once")
@@ -110,12 +117,17 @@ def main() -> None:
     for row in result["rows"]:
         print(
             f"{row['prompt'][:60]:60} {row['stop']:>4}/{row['answers']:<4}"
-            f"{row['stop_share']:>4.0%} {row['stopped_parse']:>3}/{row['stop']:<3} {row['longest_tokens']:>8}"
+            f"{row['stop_share']:>4.0%} {row['stopped_parse']:>3}/{row['stop']:<3}"
+            f" {row['longest_tokens']:>8}"
         )
     for a in result["cut"]:
-        print(f"cut ({a['finish_reason']}) seed {a['seed']} {a['prompt']!r}: {a['content'][:120]!r}")
+        print(
+            f"cut ({a['finish_reason']}) seed {a['seed']} {a['prompt']!r}: {a['content'][:120]!r}"
+        )
     for a in result["broken"]:
-        print(f"stopped but does not parse: seed {a['seed']} {a['prompt']!r}: {a['content'][:120]!r}")
+        print(
+            f"stopped but does not parse: seed {a['seed']} {a['prompt']!r}: {a['content'][:120]!r}"
+        )
     total = result["rows"][-1]
     ok = total["stop_share"] >= 0.98 and total["stopped_parse"] == total["stop"]
     print("OK" if ok else "FAIL", "(target: >= 98% stop, every stopped answer parses)")
