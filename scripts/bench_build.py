@@ -93,6 +93,7 @@ def main() -> None:
             result = run(builds[name], args.tokens)
             speeds[name].append(float(str(result["tokens_per_s"])))
             seen[name] = str(result["build"])
+            print(f"round {r + 1} {name}: {speeds[name][-1]:.1f} tokens/s", flush=True)
     for name in builds:
         print(f"{name:7} {builds[name]}\n        {seen[name]}")
         print("        tokens/s: " + ", ".join(f"{s:.1f}" for s in speeds[name]))
