@@ -36,8 +36,9 @@ from explorer.compare_charts import compare_chart, compare_rows
 from explorer.connection import EMBEDDED, PROFILE_LABELS
 from explorer.faults import Failure
 from explorer.reproduction import compare_with_recorded
+from explorer.server_notes import Answer, answer_notes, usage_note
 from explorer.share import comparison_query
-from ui import controls, messages
+from ui import controls, messages, presenter
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.markdown import code_span, escape_markdown
@@ -212,6 +213,18 @@ def _request_of(result: VariantResult) -> ChatCompletionRequest | None:
         return None
 
 
+def _notes(result: VariantResult, endpoint: str, embedded: bool) -> None:
+    """Choices or usage the request asked for and the answer lacks, and whose doing it is."""
+    if not result.ok:
+        return
+    answer = Answer({c.index: c.text for c in result.choices})
+    notes = answer_notes(result.request, answer, endpoint=endpoint, embedded=embedded)
+    if result.usage is None:
+        notes.append(usage_note(result.request, streamed=result.streamed, endpoint=endpoint))
+    for note in notes:
+        st.caption(f":material/dns: {escape_markdown(note)}")
+
+
 def _details(result: VariantResult, endpoint: str) -> None:
     if not result.ok:
         show_failure(
@@ -255,6 +268,13 @@ def _details(result: VariantResult, endpoint: str) -> None:
     st.markdown("  \n".join(lines))
 
 
+def _server_name(label: str, active: ActiveConnection) -> str:
+    """The endpoint a result came from, as a sentence names it (a recorded run: its label)."""
+    if active.endpoint is not None and label == active.endpoint.label:
+        return active.endpoint.display_name
+    return label
+
+
 def _header(index: int, changed: dict[str, tuple[Any, Any]]) -> None:
     st.markdown(f"##### {VARIANT_NAMES[index]}")
     _badges(changed)
@@ -293,6 +313,28 @@ def _results_table(results: list[VariantResult], labels: list[str]) -> None:
     )
 
 
+def _send_caption(count: int, active: ActiveConnection) -> str:
+    """How the variants will be sent, and where; or why they cannot be yet."""
+    assert active.endpoint is not None
+    where = active.endpoint.display_name
+    if not active.health.ok:
+        return (
+            f"Cannot send yet: {where} does not answer ({active.health.headline.rstrip('.')}). "
+            "Start it, or pick another endpoint on the Connection page."
+        )
+    if not active.model:
+        return (
+            f"Cannot send yet: {where} lists no model. Choose or type one on the Connection page."
+        )
+    how = (
+        "one after another (this server cuts a stream when a second one starts, so Test "
+        "connection switched parallel runs off)"
+        if active.sequential
+        else "at once"
+    )
+    return f"Sends {count} requests {how} to {where} ({code_span(active.model)})."
+
+
 def _seed_note(
     comparison: Comparison, active: ActiveConnection, results: list[VariantResult]
 ) -> None:
@@ -328,7 +370,8 @@ def _seed_note(
 
 def _run(active: ActiveConnection, comparison: Comparison, area: Any) -> list[VariantResult]:
     """Stream every variant at once into its own column; return the results."""
-    requests = comparison.requests(active.model)
+    # As this server needs them (max_tokens where max_completion_tokens is ignored).
+    requests = [active.prepare(r) for r in comparison.requests(active.model)]
     changed = differences(comparison)
     texts: list[dict[int, str]] = [{} for _ in requests]
     results: dict[int, VariantResult] = {}
@@ -341,10 +384,15 @@ def _run(active: ActiveConnection, comparison: Comparison, area: Any) -> list[Va
                 slots.append(st.empty())
                 with slots[i].container():
                     draw_texts({}, waiting=True)
+        presenter.scroll_here("compare_output")
     drawn = [0.0] * len(requests)
     client = active.client()
     embedded = active.endpoint is not None and active.endpoint.embedded
-    with closing(stream_variants(client, requests, embedded=embedded)) as events:
+    # A server that cuts one stream when another starts gets them one at a time.
+    workers = 1 if active.sequential else None
+    with closing(
+        stream_variants(client, requests, embedded=embedded, max_workers=workers)
+    ) as events:
         for event in events:
             i = event.variant
             if event.kind == "retry":  # shown until the variant's text starts
@@ -391,18 +439,23 @@ def _show(
             _header(i, changed[i])
             draw_texts({c.index: c.text for c in result.choices})
             _details(result, result_state["endpoint"])
+            _notes(
+                result,
+                _server_name(result_state["endpoint"], active),
+                embedded=(result_state["endpoint"] == PROFILE_LABELS[EMBEDDED]),
+            )
     st.subheader("Side by side", anchor=False)
     _seed_note(spec, active, results)
     rows = compare_rows(results, [VARIANT_NAMES[r.index] for r in results])
     if rows:
         with st.container(key="compare_chart_box"):
-            st.altair_chart(compare_chart(rows), key="compare_chart", theme=None)
+            st.altair_chart(presenter.chart(compare_chart(rows)), key="compare_chart", theme=None)
     usage = labelled_usage_rows([(VARIANT_NAMES[r.index], r.usage) for r in results])
     if usage:
         st.caption(
             "Token usage per variant: prompt tokens read, completion tokens written (every choice)."
         )
-        st.altair_chart(usage_chart(usage), key="compare_usage_chart", theme=None)
+        st.altair_chart(presenter.chart(usage_chart(usage)), key="compare_usage_chart", theme=None)
     _results_table(results, labels)
 
 
@@ -528,15 +581,7 @@ with st.container(horizontal=True, vertical_alignment="center", key="compare_run
         disabled=comparison is None or active.endpoint is None or not active.model,
     )
     if comparison is not None and active.endpoint is not None:
-        st.caption(
-            f"Sends {len(comparison.variants)} requests at once to {active.endpoint.label} "
-            + (
-                f"({code_span(active.model)})."
-                if active.model
-                else "once a model is chosen: the endpoint lists none; choose or type one on "
-                "the Connection page."
-            )
-        )
+        st.caption(_send_caption(len(comparison.variants), active))
 
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
@@ -548,6 +593,7 @@ if clicked and comparison is not None and active.endpoint is not None:
         and same_settings(shown["spec"], comparison.canonical())
         else None
     )
+    presenter.scroll_after_run("compare_output")  # a projector shows little: bring it up
     results = _run(active, comparison, output)
     verdict = compare_with_recorded(recorded_results, results) if recorded_results else None
     run_id = save_run(

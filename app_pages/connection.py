@@ -19,10 +19,14 @@ from explorer.connection import (
     ConnectionReport,
     test_connection,
 )
+from explorer.errors import APIError
+from explorer.server_probe import ServerCapabilities, probe_server
 from ui.connection_state import (
+    ActiveConnection,
     current_choice,
     forget_health,
     listed_models,
+    remember_capabilities,
     set_model,
     update_choice,
 )
@@ -30,6 +34,7 @@ from ui.markdown import escape_markdown
 from ui.sidebar import connection_sidebar
 
 REPORT_KEY = "connection_report"
+PROBE_ERROR_KEY = "connection_probe_error"
 
 _CAPTIONS = {
     EMBEDDED: "Gemma 3 270M running on this machine: no key, no internet needed.",
@@ -42,6 +47,7 @@ _CAPTIONS = {
 def _changed() -> None:
     forget_health()
     st.session_state.pop(REPORT_KEY, None)
+    st.session_state.pop(PROBE_ERROR_KEY, None)
 
 
 def _on_profile() -> None:
@@ -103,6 +109,35 @@ def _report(report: ConnectionReport) -> None:
     if report.detail:
         with st.expander("Technical details", key="connection_report_details"):
             st.code(report.detail, language=None, wrap_lines=True)
+
+
+def _probe(active: ActiveConnection) -> None:
+    """Ask the server what it really does with the parameters the app relies on."""
+    assert active.endpoint is not None
+    with st.spinner("Trying max_completion_tokens, n, include_usage, logprobs, two streams..."):
+        try:
+            with active.endpoint.client(max_retries=0, timeout=30.0) as client:
+                remember_capabilities(active.endpoint, probe_server(client, active.model))
+        except APIError as exc:
+            st.session_state[PROBE_ERROR_KEY] = exc.message
+
+
+def _capabilities(capabilities: ServerCapabilities, endpoint: str) -> None:
+    st.markdown(f"**What {escape_markdown(endpoint)} really does** (probed with tiny requests)")
+    marks = {"yes": "honoured", "no": "NOT honoured", "unknown": "could not tell"}
+    with st.container(key="connection_capabilities"):
+        st.table(
+            [
+                {
+                    "Parameter": row.name,
+                    "Result": marks[row.support],
+                    "What came back": row.seen,
+                    "What the app does": row.app_does,
+                }
+                for row in capabilities.rows()
+            ],
+            hide_index=True,
+        )
 
 
 active = connection_sidebar()
@@ -211,7 +246,18 @@ if active.endpoint is not None:
                 st.session_state[REPORT_KEY] = test_connection(
                     client, model=active.model, probe=True
                 )
+        if st.session_state[REPORT_KEY].ok and active.model:
+            _probe(active)
         forget_health()
+        st.rerun()  # every widget, the sidebar included, now sees what the probe found
     report = st.session_state.get(REPORT_KEY)
     if isinstance(report, ConnectionReport) and report.base_url == active.endpoint.base_url:
         _report(report)
+        if active.capabilities is not None:
+            _capabilities(active.capabilities, active.endpoint.display_name)
+        elif st.session_state.get(PROBE_ERROR_KEY):
+            st.warning(
+                "Could not finish probing what the server does: "
+                + escape_markdown(st.session_state[PROBE_ERROR_KEY]),
+                icon=":material/help:",
+            )

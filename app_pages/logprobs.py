@@ -14,11 +14,15 @@ from explorer.api import ChatCompletionRequest
 from explorer.connection import EMBEDDED
 from explorer.errors import APIError
 from explorer.params import help_text, param
+from explorer.server_notes import Answer, answer_notes
+from ui import presenter
 from ui.logprobs import show_logprobs
+from ui.markdown import escape_markdown
 from ui.run import RetryReport, draw_texts, show_failure
 from ui.sidebar import connection_sidebar
 
-RESULT_KEY = "logprobs_result"  # (ChatCompletion, profile of the endpoint that answered)
+# (ChatCompletion, profile and name of the endpoint that answered)
+RESULT_KEY = "logprobs_result"
 DEFAULT_PROMPT = "Once upon a time"
 
 active = connection_sidebar()
@@ -79,6 +83,7 @@ clicked = st.button(
 )
 retry_slot = st.empty()  # on every run, so what follows keeps its place
 if clicked and request is not None and active.endpoint is not None:
+    presenter.scroll_after_run("logprobs_answer")  # a projector shows little: bring it up
     client = active.client()
     report = RetryReport(client, retry_slot, embedded=active.endpoint.embedded)
     try:
@@ -88,12 +93,21 @@ if clicked and request is not None and active.endpoint is not None:
         st.session_state.pop(RESULT_KEY, None)
         show_failure(report.failure(exc))
     else:
-        st.session_state[RESULT_KEY] = (completion, active.endpoint.profile)
+        st.session_state[RESULT_KEY] = (
+            completion,
+            active.endpoint.profile,
+            active.endpoint.display_name,
+        )
     retry_slot.empty()
 
 result = st.session_state.get(RESULT_KEY)
 if result is not None:
-    completion, profile = result
-    st.subheader("The answer", anchor=False)
-    draw_texts({c.index: c.message.content or "" for c in completion.choices})
+    completion, profile, server = result
+    with st.container(key="logprobs_answer"):
+        st.subheader("The answer", anchor=False)
+        draw_texts({c.index: c.message.content or "" for c in completion.choices})
+    presenter.scroll_here("logprobs_answer")
+    embedded = profile == EMBEDDED
+    for note in answer_notes({}, Answer.of(completion), endpoint=server, embedded=embedded):
+        st.info(escape_markdown(note), icon=":material/dns:")
     show_logprobs(completion, key="logprobs_view", embedded=profile == EMBEDDED)

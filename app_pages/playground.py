@@ -16,6 +16,7 @@ from explorer.schema_bounds import bounds_advice, request_unbounded_fields
 from explorer.tokens import Tokenizer, endpoint_tokenizer, memoized
 from ui import controls, messages, presenter, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
+from ui.extensions import primer_switch
 from ui.form import build_request, describe_validation_error, message_dicts
 from ui.markdown import code_span, escape_markdown
 from ui.response import code_view, result_view
@@ -78,6 +79,7 @@ with right:
 
 with left:
     model = _model_picker(active)
+    extra = primer_switch() if active.endpoint is not None and active.endpoint.embedded else {}
     rows = messages.messages_editor()
     message_list, problems = message_dicts(rows)
     problems += collected.problems
@@ -85,9 +87,11 @@ with left:
     error = " ".join(problems)
     if not problems:
         try:
-            request = build_request(model, message_list, collected.params)
+            request = build_request(model, message_list, collected.params | extra)
         except ValidationError as exc:
             error = describe_validation_error(exc)
+    if request is not None:
+        request = active.prepare(request)  # as this server needs it: what is sent, shown
     st.session_state[REQUEST_KEY] = request.payload() if request is not None else None
     st.session_state[ERROR_KEY] = error
 
@@ -104,9 +108,19 @@ with left:
         if request is not None:
             sent = [name for name in request.payload() if name not in ("model", "messages")]
             st.caption(
-                f"Sends model, messages and {', '.join(sent)}."
-                if sent
-                else "Sends model and messages only."
+                (
+                    f"Sends model, messages and {', '.join(sent)}."
+                    if sent
+                    else "Sends model and messages only."
+                )
+                + (
+                    " max_tokens stands in for max_completion_tokens, which this server "
+                    "ignores (Test connection found it)."
+                    if active.capabilities is not None
+                    and active.capabilities.length_param == "max_tokens"
+                    and "max_tokens" in sent
+                    else ""
+                )
             )
     if error:
         st.error(escape_markdown(error), icon=":material/edit_note:")
@@ -121,6 +135,8 @@ settle_interrupted(record)
 if clicked and request is not None and active.endpoint is not None:
     record = RunRecord(request, active.endpoint.base_url, streamed=request.stream is True)
     st.session_state[RESULT_KEY] = record
+    presenter.scroll_after_run("playground_output")  # a projector shows little: bring it up
+    presenter.scroll_here("playground_output")
     if record.streamed:
         stop_slot.button("Stop", key="playground_stop", icon=":material/stop:")
     with output:
@@ -141,7 +157,7 @@ if isinstance(record, RunRecord):
     st.subheader("Response", anchor=False)
     result_view(
         record,
-        endpoint=active.endpoint.label if active.endpoint else "the endpoint",
+        endpoint=active.endpoint.display_name if active.endpoint else "the endpoint",
         embedded=bool(active.endpoint and active.endpoint.embedded),
         show_text=False,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import params as catalog
+from explorer.extensions import extensions_matching
 
 # Parameters whose explanation is best read next to the penalty formula.
 _PENALTIES = ("frequency_penalty", "presence_penalty")
@@ -90,7 +91,8 @@ query = st.text_input(
     help="Names match first; when no name matches, the descriptions are searched.",
 )
 found_params, found_fields = catalog.search(query or "")
-if not found_params and not found_fields:
+found_extensions = extensions_matching(query or "")
+if not found_params and not found_fields and not found_extensions:
     st.info("Nothing matches this search.", icon=":material/search_off:")
 
 if found_params:
@@ -107,6 +109,18 @@ if found_fields:
     for f in found_fields:
         with st.expander(f.path, key=f"reference_field_{f.path}"):
             _field_details(f)
+
+if found_extensions:
+    st.header("The embedded engine's extensions")
+    st.caption(
+        "What the embedded engine adds to the API to make a small model useful in a class. "
+        "Other servers do not have these."
+    )
+    for e in found_extensions:
+        with st.expander(e.title, key=f"reference_extension_{e.key}"):
+            st.markdown(f"**{e.summary}**")
+            st.markdown(e.explanation)
+            st.caption(f"Field: {e.field}")
 
 fixes = catalog.corrections(found_params, found_fields)
 if fixes:

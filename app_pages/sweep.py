@@ -28,7 +28,7 @@ from explorer.sweep import (
     to_csv,
     to_json,
 )
-from ui import controls, messages
+from ui import controls, messages, presenter
 from ui.connection_state import ActiveConnection
 from ui.markdown import escape_markdown
 from ui.sidebar import connection_sidebar
@@ -270,11 +270,12 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
         first = next((s["error"] for s in samples if s.get("error")), "")
         st.error(f"{errors} requests failed: {escape_markdown(first)}", icon=":material/error:")
     with st.container(key="sweep_chart_box"):
-        st.altair_chart(sweep_chart(points, spec.param), key="sweep_chart", theme=None)
+        chart = presenter.chart(sweep_chart(points, spec.param))
+        st.altair_chart(chart, key="sweep_chart", theme=None)
     usage = state.get("usage") or []
     if usage:
         st.caption(f"Token usage per {spec.param} value, all its samples together.")
-        st.altair_chart(usage_chart(usage), key="sweep_usage_chart", theme=None)
+        st.altair_chart(presenter.chart(usage_chart(usage)), key="sweep_usage_chart", theme=None)
     st.caption(
         "distinct-2: unique word pairs / all word pairs over the k samples at a value (1: the "
         "samples share nothing; low: they say the same). Mean logprob: the model's own log "

@@ -214,7 +214,13 @@ def explain_finish_reason(
             "message.tool_calls; run them and send the results back as tool messages."
         )
     if reason == "content_filter":
-        return "content_filter: the provider's content filter withheld or cut the output."
+        if embedded:
+            return (
+                "content_filter: the embedded engine's classroom filter found the text turning "
+                "offensive and ended it before that word; the rest was never sent. OpenAI's own "
+                "moderation ends an answer the same way."
+            )
+        return f"content_filter: {endpoint}'s content filter withheld or cut the output."
     if reason == "function_call":
         return "function_call: the deprecated form of tool_calls (a single function call)."
     if reason is None and ended:

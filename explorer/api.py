@@ -305,8 +305,9 @@ class ChatCompletionRequest(_Strict):
     # Engine extension: for each generated token, the top `explain` candidates'
     # probabilities after each sampling step. Other servers reject it.
     explain: int | None = Field(default=None, ge=0, le=MAX_EXPLAIN)
-    # Engine extension: false leaves out the few-shot primer that the engine puts
-    # before a base model's transcript. Other servers reject it.
+    # Engine extension: true puts the few-shot primer before a base model's
+    # transcript, false leaves it out (default: the engine's --primer). Other
+    # servers reject it.
     primer: bool | None = None
 
     @field_validator("stop")

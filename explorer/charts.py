@@ -8,20 +8,25 @@ colour alone), few words.
 Builders
     usage_rows(completion) -> (rows, note)   token counts, per choice when known
     usage_chart(rows)                        prompt / completion as stacked bars
+
+    for_projector(chart)                     any chart with presenter-mode type
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 
 from .api import ChatCompletion
 
 __all__ = [
+    "ChartT",
     "FONT_SIZE",
     "PART_COLORS",
+    "PROJECTOR_FONT_SIZE",
+    "for_projector",
     "labelled_usage_rows",
     "usage_chart",
     "usage_rows",
@@ -33,6 +38,9 @@ FONT_SIZE = 16
 # numbers on the bars carry the information anyway.
 PART_COLORS: dict[str, str] = {"prompt": "#1f77b4", "completion": "#ff7f0e"}
 _BAR_HEIGHT = 44
+# Presenter mode: the page's type is 22 px; axis text matches it, in black.
+PROJECTOR_FONT_SIZE = 22
+_INK = "#000000"
 
 Row = dict[str, Any]
 
@@ -153,3 +161,41 @@ def usage_chart(rows: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
         .configure_view(stroke=None)
     )
     return chart
+
+
+ChartT = TypeVar(
+    "ChartT",
+    alt.Chart,
+    alt.LayerChart,
+    alt.ConcatChart,
+    alt.HConcatChart,
+    alt.VConcatChart,
+    alt.FacetChart,
+)
+
+
+def for_projector(chart: ChartT) -> ChartT:
+    """A copy of `chart` with axis, legend, header and title text large and black.
+
+    A chart draws its own text (a page's style sheet cannot reach it), so
+    presenter mode restyles it here; the builders' other settings are kept.
+    """
+    copy: ChartT = chart.copy(deep=True)
+    config = copy.config if copy.config is not alt.Undefined else alt.Config()
+    parts: dict[str, type[alt.SchemaBase]] = {
+        "axis": alt.AxisConfig,
+        "legend": alt.LegendConfig,
+        "header": alt.HeaderConfig,
+    }
+    for name, kind in parts.items():
+        part = getattr(config, name)
+        if part is alt.Undefined:
+            part = kind()
+        part.labelFontSize = PROJECTOR_FONT_SIZE
+        part.titleFontSize = PROJECTOR_FONT_SIZE
+        part.labelColor = _INK
+        part.titleColor = _INK
+        setattr(config, name, part)
+    config.title = alt.TitleConfig(fontSize=PROJECTOR_FONT_SIZE + 2, color=_INK)
+    copy.config = config
+    return copy

@@ -134,8 +134,15 @@ class ChatStream:
     yielding every chunk that came before.
     """
 
-    def __init__(self, response: httpx.Response, *, secrets: Sequence[str | None] = ()) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        secrets: Sequence[str | None] = (),
+        length_param: str | None = "max_completion_tokens",
+    ) -> None:
         self.response = response
+        self._length_param = length_param
         # Every event in arrival order, [DONE] included: the "raw chunks" view.
         self.events: list[StreamEvent] = []
         self.chunks: list[ChatCompletionChunk] = []
@@ -209,6 +216,7 @@ class ChatStream:
                     url=self.response.request.url,
                     timeout=httpx.Timeout(**timeout) if isinstance(timeout, dict) else None,
                     secrets=self._secrets,
+                    length_param=self._length_param,
                 ) from None
             except (httpx.TransportError, httpx.StreamError) as exc:
                 # RemoteProtocolError ("peer closed connection..."), ReadError, or
@@ -291,7 +299,8 @@ class ChatClient:
     `on_retry(attempt, delay, error)` is told before each wait; every method also
     takes its own `on_retry`, since one client may serve several sessions.
     `http_client` lets several ChatClients (one per key) share a connection pool;
-    it is then not closed by `close()`. `sleep` exists for tests.
+    it is then not closed by `close()`. `length_param` names the completion limit
+    the server honours, for the advice of a timeout. `sleep` exists for tests.
 
     A client holds no per-request state, so Streamlit script threads and worker
     threads may share one; a ChatStream belongs to the thread that reads it.
@@ -310,6 +319,7 @@ class ChatClient:
         http_client: httpx.Client | None = None,
         on_retry: RetryCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        length_param: str | None = "max_completion_tokens",
     ) -> None:
         if max_retries < 0 or (busy_retries is not None and busy_retries < 0):
             raise ValueError(
@@ -333,6 +343,8 @@ class ChatClient:
             self.timeout = timeout
         else:
             self.timeout = httpx.Timeout(timeout)
+        # The completion limit this server honours, for advice in timeout errors.
+        self.length_param = length_param
         self.max_retries = max_retries
         self.busy_retries = max_retries if busy_retries is None else busy_retries
         self._on_retry = on_retry
@@ -454,7 +466,7 @@ class ChatClient:
                 ),
                 secrets=self._secrets,
             )
-        return ChatStream(response, secrets=self._secrets)
+        return ChatStream(response, secrets=self._secrets, length_param=self.length_param)
 
     def models(self, *, on_retry: RetryCallback | None = None) -> list[Model]:
         """GET /models: the models the server offers."""
@@ -538,7 +550,11 @@ class ChatClient:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 error: APIError = connection_error(
-                    exc, url=request.url, timeout=self.timeout, secrets=self._secrets
+                    exc,
+                    url=request.url,
+                    timeout=self.timeout,
+                    secrets=self._secrets,
+                    length_param=self.length_param,
                 )
                 retryable = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) and (
                     getattr(error, "kind", "") != "dns"

@@ -224,6 +224,15 @@ class Endpoint:
         return PROFILE_LABELS.get(self.profile, self.profile)
 
     @property
+    def display_name(self) -> str:
+        """The endpoint as a sentence names it: "the embedded engine", "the server at host:port"."""
+        if self.profile == EMBEDDED:
+            return "the embedded engine"
+        if self.profile == OPENAI:
+            return "OpenAI"
+        return f"the server at {_where(self.base_url)}"
+
+    @property
     def needs_key(self) -> bool:
         """True when requests carry a key (so generated code must read one too)."""
         return self.api_key is not None

@@ -591,8 +591,13 @@ def connection_error(
     url: httpx.URL | str | None = None,
     timeout: httpx.Timeout | None = None,
     secrets: Sequence[str | None] = (),
+    length_param: str | None = "max_completion_tokens",
 ) -> APIConnectionError:
-    """The APIConnectionError (or APITimeoutError) for an httpx transport failure."""
+    """The APIConnectionError (or APITimeoutError) for an httpx transport failure.
+
+    `length_param` is the completion limit the server honours (None: neither),
+    so a timeout's advice never names a parameter the server ignores.
+    """
     where = _where(url)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
@@ -607,8 +612,13 @@ def connection_error(
             ),
             "read": (
                 f"Timed out waiting for {where}: connected, but no data arrived{within}.",
-                "The server is working too slowly or is stuck: try streaming, a smaller "
-                "max_completion_tokens, or a longer read timeout.",
+                "The server is working too slowly or is stuck: try streaming, "
+                + (
+                    f"a smaller {length_param}, "
+                    if length_param
+                    else "a shorter prompt (this server ignores both length limits), "
+                )
+                + "or a longer read timeout.",
             ),
             "write": (
                 f"Timed out sending the request to {where}{within}.",

@@ -2,17 +2,17 @@
 
     .venv/bin/python scripts/bench_answers.py [--runs 200] [--rounds 5]
 
-Starts two embedded engines (one without the prompt cache) and prints:
+Starts two embedded engines (the default one, and one with --prompt-cache) and prints:
 
 1. answers: greedy answers to QUESTIONS (simple questions of everyday kinds,
    each with the words that make an answer right), with the few-shot primer
-   and without it (the request extension `"primer": false`): X/N right, and
+   and without it (the request extension `"primer": true / false`): X/N right, and
    the share of answers shorter than 40 tokens. The primer's examples are not
    these questions; a held-out set kept outside the repository is the real
    measure of how general it is.
 2. time to first token at idle, the median over interleaved rounds: no primer
-   (what a request cost before the primer), the primer served from the prompt
-   cache, and the primer computed every time (the engine without the cache).
+   (the default), the primer served from the prompt cache (--prompt-cache),
+   and the primer computed every time (the default engine).
    Only the ratios of one run mean anything: the machine is noisy.
 3. the content filter: `--runs` seeded runs of the Playground's starting
    conversations at temperature 1, and how many choices ended with
@@ -141,8 +141,8 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        cached, url = start_engine(Path(tmp))
-        plain, plain_url = start_engine(Path(tmp), "--no-prompt-cache")
+        plain, url = start_engine(Path(tmp))
+        cached, cached_url = start_engine(Path(tmp), "--prompt-cache")
         try:
             client = httpx.Client(timeout=120)
             model = client.get(f"{url}/v1/models").json()["data"][0]["id"]
@@ -161,8 +161,8 @@ def main() -> int:
             for i in range(args.rounds):
                 q = QUESTIONS[i % len(QUESTIONS)][0]
                 figures["no primer"].append(first_token_ms(client, url, model, q, primer=False))
-                figures["primer, cached"].append(first_token_ms(client, url, model, q))
-                figures["primer, not cached"].append(first_token_ms(client, plain_url, model, q))
+                figures["primer, cached"].append(first_token_ms(client, cached_url, model, q, primer=True))
+                figures["primer, not cached"].append(first_token_ms(client, url, model, q, primer=True))
             med = {k: statistics.median(v) for k, v in figures.items()}
             for k, v in med.items():
                 print(f"   {k:20s} {v:7.0f}")

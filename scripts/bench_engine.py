@@ -97,6 +97,7 @@ def main() -> None:
     tmp = Path(ROOT / "artifacts" / "bench")
     tmp.mkdir(parents=True, exist_ok=True)
     proc, url = start_engine(tmp)
+    unfiltered_proc, unfiltered_url = start_engine(tmp, "--no-content-filter")
     try:
         model_id = httpx.get(f"{url}/v1/models").json()["data"][0]["id"]
         # The prompt as the engine renders it, so both sides read the same tokens.
@@ -130,7 +131,7 @@ def main() -> None:
         }
         engine_stream(url, model_id, constrained)  # warm-up: builds the grammar tokenizer
         rows: dict[str, list[float]] = {
-            k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one", "schema", "free")
+            k: [] for k in ("engine", "llama_same", "llama_default", "ttft", "prefill", "together", "one_by_one", "schema", "free", "filtered", "unfiltered")
         }
         for _ in range(args.rounds):
             run = engine_stream(url, model_id, single)
@@ -149,6 +150,8 @@ def main() -> None:
             rows["together"].append(time.perf_counter() - t0)
             rows["schema"].append(engine_stream(url, model_id, constrained)["rate"])
             rows["free"].append(engine_stream(url, model_id, single)["rate"])
+            rows["unfiltered"].append(engine_stream(unfiltered_url, model_id, single)["rate"])
+            rows["filtered"].append(engine_stream(url, model_id, single)["rate"])
 
         med = {k: statistics.median(v) for k, v in rows.items()}
         print(f"prompt: {len(prompt_ids)} tokens; {args.tokens} generated tokens; {args.rounds} rounds (medians)")
@@ -158,9 +161,14 @@ def main() -> None:
         print(f"3. determinism settings: engine vs llama.cpp defaults: {med['engine']:.1f} / {med['llama_default']:.1f} tok/s = {med['engine'] / med['llama_default']:.2f}")
         print(f"4. time to first token at idle: {med['ttft']:.0f} ms (llama.cpp prefill of the same {len(prompt_ids)} tokens: {med['prefill']:.0f} ms)")
         print(f"5. json_schema on vs off: {med['schema']:.1f} / {med['free']:.1f} tok/s = {med['schema'] / med['free']:.2f}")
+        print(
+            f"6. content filter on vs off: {med['filtered']:.1f} / {med['unfiltered']:.1f} tok/s"
+            f" = {med['filtered'] / med['unfiltered']:.2f}  (target >= 0.97)"
+        )
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for p in (proc, unfiltered_proc):
+            p.terminate()
+            p.wait(timeout=20)
         same.close()
         default.close()
 

@@ -207,7 +207,7 @@ def req(**fields: Any) -> ChatCompletionRequest:
         (
             "content_filter",
             None,
-            "content_filter: the provider's content filter withheld or cut the output.",
+            "content_filter: the server's content filter withheld or cut the output.",
         ),
         (
             None,
@@ -230,6 +230,8 @@ def test_finish_reason_in_context(
         ("stop", False, True, "(vLLM saw its end-of-turn token)", "embedded"),
         (None, False, True, "no finish_reason: vLLM finished the answer without saying why", "cut"),
         (None, False, False, "the stream was stopped or cut", "vLLM"),
+        ("content_filter", False, True, "vLLM's content filter withheld", "embedded"),
+        ("content_filter", True, True, "embedded engine's classroom filter", "vLLM"),
     ],
 )
 def test_finish_reason_names_the_endpoint_in_use(

@@ -116,3 +116,23 @@ def test_labelled_usage_rows_one_bar_per_label_and_sums():
     ]
     spec = usage_chart(rows).to_dict()
     assert "A" in str(spec) and "t 0.5" in str(spec)
+
+
+def test_for_projector_makes_every_chart_text_large_and_black() -> None:
+    import altair as alt
+
+    from explorer.charts import PROJECTOR_FONT_SIZE, for_projector
+
+    rows = [{"bar": "whole request", "part": "prompt", "tokens": 3, "order": 0}]
+    plain = alt.layer(alt.Chart(alt.Data(values=rows)).mark_bar().encode(x="tokens:Q"))
+    for chart in (usage_chart(rows), plain):
+        before = chart.to_dict()
+        config = for_projector(chart).to_dict()["config"]
+        for part in ("axis", "legend", "header"):
+            assert config[part]["labelFontSize"] == PROJECTOR_FONT_SIZE
+            assert config[part]["labelColor"] == config[part]["titleColor"] == "#000000"
+        assert chart.to_dict() == before  # the original is left as it was
+        # What the builder set besides the text stays.
+        for key, value in before.get("config", {}).get("axis", {}).items():
+            if key not in ("labelFontSize", "titleFontSize", "labelColor", "titleColor"):
+                assert config["axis"][key] == value

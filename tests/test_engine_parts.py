@@ -8,6 +8,7 @@ import pytest
 
 from explorer.api import ChatCompletionRequest
 from explorer.engine.model import DECODE_COST_MS, MAX_DECODE_ROWS, plan_groups
+from explorer.engine.primer import PRIMER_EXCHANGES, primer_text
 from explorer.engine.prompt import render_template, render_transcript
 from explorer.engine.service import token_text
 from explorer.engine.textstream import TextStream
@@ -82,10 +83,28 @@ def messages(*pairs):
 
 
 def test_transcript_rendering_and_turn_stops():
-    rendered = render_transcript(messages(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye")))
+    turns = messages(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!"), ("user", "Bye"))
+    rendered = render_transcript(turns, primer=False)
     assert rendered.text == "System: Be brief.\nUser: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:"
+    assert rendered.parts == ("System: Be brief.\n", "User: Hi\n", "Assistant: Hello!\n", "User: Bye\n", "Assistant:")
+    assert rendered.primer == ""
     assert "\nUser:" in rendered.stops and "\nAssistant:" in rendered.stops
     assert rendered.parse_special is False  # "<bos>" typed by a learner stays text
+
+
+def test_primer_leads_the_transcript_as_its_own_part():
+    turns = messages(("system", "Be brief."), ("user", "Hi"))
+    plain = render_transcript(turns, primer=False)
+    primed = render_transcript(turns, tools="Tools: none")
+    assert primed.primer == primer_text() and primed.primer.endswith("\n\n")
+    assert primed.parts[0] == primed.primer  # first, so its tokens are the same for every request
+    assert primed.parts[1] == "Tools: none\n"
+    assert primed.text == primed.primer + "Tools: none\n" + plain.text
+    assert "".join(primed.parts) == primed.text
+    # every example is a complete exchange in the transcript's own format
+    for question, answer in PRIMER_EXCHANGES:
+        assert f"User: {question}\nAssistant: {answer}\n" in primed.primer
+        assert "\n" not in question + answer  # a newline would end the turn early
 
 
 def test_tool_messages_in_transcript():

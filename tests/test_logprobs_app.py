@@ -83,7 +83,7 @@ def test_the_page_asks_for_logprobs_and_shows_every_part(app: AppTest, calls) ->
 
     (body,) = calls
     assert body["logprobs"] is True and body["top_logprobs"] == 7 and body["max_tokens"] == 12
-    completion, profile = at.session_state["logprobs_result"]
+    completion, profile, _server = at.session_state["logprobs_result"]
     assert isinstance(completion, ChatCompletion) and profile == "embedded"
     entries = completion.choices[0].logprobs.content
     assert len(entries) == completion.usage.completion_tokens

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.extensions import EXTENSIONS
 from explorer.params import PARAMS, RESPONSE_FIELDS, corrections
 
 TIMEOUT = 30  # seconds; the page renders about 50 expanders
@@ -32,7 +33,12 @@ def _search(at: AppTest, query: str) -> AppTest:
 def test_page_renders_without_network_or_key(app: AppTest) -> None:
     assert app.title[0].value == "Reference"
     headers = [h.value for h in app.header]
-    assert headers == ["Parameters", "Response fields", "Cheatsheet corrections"]
+    assert headers == [
+        "Parameters",
+        "Response fields",
+        "The embedded engine's extensions",
+        "Cheatsheet corrections",
+    ]
 
 
 def test_every_parameter_has_an_expander(app: AppTest) -> None:
@@ -94,8 +100,9 @@ def test_search_falls_back_to_descriptions(app: AppTest) -> None:
 
 def test_search_finds_response_fields(app: AppTest) -> None:
     at = _search(app, "finish_reason")
-    assert _labels(at) == ["choices[].finish_reason"]
-    assert [h.value for h in at.header] == ["Response fields"]
+    # the field, and the engine's filter that sets one of its values
+    assert _labels(at) == ["choices[].finish_reason", "Classroom content filter"]
+    assert [h.value for h in at.header] == ["Response fields", "The embedded engine's extensions"]
 
 
 def test_search_without_match_says_so(app: AppTest) -> None:
@@ -107,7 +114,7 @@ def test_search_without_match_says_so(app: AppTest) -> None:
 def test_clearing_the_search_shows_everything_again(app: AppTest) -> None:
     _search(app, "logit")
     at = _search(app, "")
-    assert len(_labels(at)) == len(PARAMS) + len(RESPONSE_FIELDS)
+    assert len(_labels(at)) == len(PARAMS) + len(RESPONSE_FIELDS) + len(EXTENSIONS)
 
 
 def test_page_never_allows_raw_html(repo_root: Path) -> None:

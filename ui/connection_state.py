@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import streamlit as st
 
+from explorer.api import ChatCompletionRequest
 from explorer.client import ChatClient
 from explorer.connection import (
     EMBEDDED,
@@ -35,6 +36,7 @@ from explorer.connection import (
     test_connection,
 )
 from explorer.engine.launcher import EngineStartError, ensure_engine, state_dir
+from explorer.server_probe import ServerCapabilities
 
 from .markdown import escape_markdown
 
@@ -46,6 +48,7 @@ __all__ = [
     "current_choice",
     "forget_health",
     "listed_models",
+    "remember_capabilities",
     "set_model",
     "update_choice",
 ]
@@ -54,6 +57,7 @@ CHOICE_KEY = "connection_choice"  # the learner's ProfileChoice
 MODEL_KEY = "connection_model"  # the model id requests use
 MODEL_FOR_KEY = "connection_model_for"  # the endpoint that model was picked for
 HEALTH_KEY = "connection_health"  # {endpoint fingerprint: (monotonic time, Health)}
+CAPABILITIES_KEY = "connection_capabilities"  # {(profile, base URL, model): ServerCapabilities}
 HEALTH_TTL = 5.0  # seconds a health answer is trusted
 HEALTH_TIMEOUT = 3.0  # seconds a health check may take
 
@@ -78,15 +82,28 @@ class ActiveConnection:
     profiles: list[str] = field(default_factory=list)
     deployment: Deployment | None = None
     problem: str = ""  # why there is no usable endpoint (settings, engine start)
+    # What Test connection found this endpoint and model to do (None: not probed).
+    capabilities: ServerCapabilities | None = None
 
     @property
     def locked(self) -> bool:
         return self.deployment is not None and self.deployment.locked
 
+    @property
+    def sequential(self) -> bool:
+        """True when this server breaks parallel streams: variants run one after another."""
+        return self.capabilities is not None and self.capabilities.sequential
+
+    def prepare(self, request: ChatCompletionRequest) -> ChatCompletionRequest:
+        """`request` as this server needs it (max_tokens where max_completion_tokens is ignored)."""
+        return self.capabilities.adapt(request) if self.capabilities else request
+
     def client(self, **kwargs: Any) -> ChatClient:
         """A client for the endpoint; all sessions share one connection pool."""
         if self.endpoint is None:
             raise RuntimeError("no endpoint: check .problem first")
+        if self.capabilities is not None:
+            kwargs.setdefault("length_param", self.capabilities.length_param)
         return self.endpoint.client(http_client=_shared_http(), **kwargs)
 
 
@@ -173,6 +190,16 @@ def _health(endpoint: Endpoint) -> Health:
     return health
 
 
+def _capabilities_key(endpoint: Endpoint, model: str) -> tuple[str, str, str]:
+    return endpoint.profile, endpoint.base_url, model
+
+
+def remember_capabilities(endpoint: Endpoint, capabilities: ServerCapabilities) -> None:
+    """Keep what a probe found, for every page of this session to adapt to."""
+    store = st.session_state.setdefault(CAPABILITIES_KEY, {})
+    store[_capabilities_key(endpoint, capabilities.model)] = capabilities
+
+
 def forget_health() -> None:
     """Make the next rerun ask the endpoint again (after the learner changed something)."""
     st.session_state.pop(HEALTH_KEY, None)
@@ -229,7 +256,12 @@ def active_connection() -> ActiveConnection:
     if settings_problem:
         # A broken [endpoint] table is the operator's to fix; the app still works.
         st.warning(escape_markdown(settings_problem), icon=":material/settings:")
-    return ActiveConnection(endpoint, model, health, profiles, deployment)
+    capabilities = st.session_state.get(CAPABILITIES_KEY, {}).get(
+        _capabilities_key(endpoint, model)
+    )
+    return ActiveConnection(
+        endpoint, model, health, profiles, deployment, capabilities=capabilities
+    )
 
 
 def listed_models(active: ActiveConnection) -> list[str]:

@@ -28,6 +28,8 @@ from explorer.probability_charts import (
     trend_chart,
 )
 
+from . import presenter
+
 __all__ = [
     "PIPELINE_LIMIT",
     "lab_controls",
@@ -130,7 +132,9 @@ def _alternatives(row: lv.TokenRow) -> None:
         f"Chosen: {row.shown}, probability {lv.percent(row.prob)}, surprisal "
         f"{row.surprisal:.2f} {lv.SURPRISAL_UNIT}. {where} The alternatives hold {covered}."
     )
-    st.altair_chart(alternatives_chart(lv.alternative_rows(row), _ink()), width="stretch")
+    st.altair_chart(
+        presenter.chart(alternatives_chart(lv.alternative_rows(row), _ink())), width="stretch"
+    )
 
 
 def show_logprobs(completion: ChatCompletion, *, key: str, embedded: bool | None = None) -> None:
@@ -171,7 +175,7 @@ def show_logprobs(completion: ChatCompletion, *, key: str, embedded: bool | None
     _alternatives(rows[position])
 
     st.markdown(f"**Surprisal and entropy along the text** ({lv.SURPRISAL_UNIT})")
-    st.altair_chart(trend_chart(lv.trend_rows(rows)), width="stretch")
+    st.altair_chart(presenter.chart(trend_chart(lv.trend_rows(rows))), width="stretch")
     st.caption(
         "Surprisal = −log2 p of the token that was written: 0 bits is certain, 1 bit a coin "
         "flip, 5 bits a 1-in-32 pick. Entropy = how spread out the model's options were, "
@@ -283,7 +287,10 @@ def _cut_sentence(reshaped: lab.Reshaped) -> str:
 
 def show_pipeline(reshaped: lab.Reshaped, *, key: str) -> None:
     """The candidates after each step, what top_p cuts, and the formulas with the numbers."""
-    st.altair_chart(pipeline_chart(lab.stage_rows(reshaped, limit=PIPELINE_LIMIT)), width="stretch")
+    st.altair_chart(
+        presenter.chart(pipeline_chart(lab.stage_rows(reshaped, limit=PIPELINE_LIMIT))),
+        width="stretch",
+    )
     size = len(reshaped.distribution.candidates)
     shown = min(size, PIPELINE_LIMIT)
     st.caption(
@@ -320,7 +327,7 @@ def show_check(
         marker = {"token": labels[guess[0]], "value": guess[1] / 100.0}
         if not any(r["token"] == marker["token"] for r in rows):
             marker = None  # a token that can never be drawn has no bar to sit on
-    st.altair_chart(observed_chart(rows, marker, _ink()), width="stretch")
+    st.altair_chart(presenter.chart(observed_chart(rows, marker, _ink())), width="stretch")
     if result.test is not None and result.test.consistent:
         st.success(result.summary, icon=":material/check_circle:")
     else:

@@ -7,14 +7,21 @@ The style sheet is a fixed string: nothing from a learner or a model goes into i
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
+from explorer.charts import ChartT, for_projector
+
 __all__ = [
+    "chart",
     "MAIN_PARAMS",
     "PRESENTER_KEY",
     "QUERY_PARAM",
     "is_on",
     "presenter_toggle",
+    "scroll_after_run",
+    "scroll_here",
 ]
 
 PRESENTER_KEY = "presenter_mode"  # the flag pages read (bool)
@@ -101,3 +108,40 @@ def presenter_toggle() -> bool:
     if on:
         st.html(PRESENTER_CSS)
     return on
+
+
+def chart(chart: ChartT) -> ChartT:
+    """`chart` as presenter mode draws it: large black axis and legend text; else as it is."""
+    return for_projector(chart) if is_on() else chart
+
+
+SCROLL_KEY = "presenter_scroll_to"  # the container to bring into view on the next draw
+_SAFE_KEY = re.compile(r"[a-z0-9_]+")
+
+
+def scroll_after_run(key: str) -> None:
+    """Ask for the container with widget key `key` to be scrolled into view once it is drawn."""
+    if is_on():
+        st.session_state[SCROLL_KEY] = key
+
+
+def scroll_here(key: str) -> None:
+    """Scroll the container `key` into view if a run asked for it (presenter mode only).
+
+    A projector shows little of the page at 22 px type: after Run, the results
+    would sit below the fold. Call this after the container is drawn. The script
+    is fixed text around a key checked to be a plain identifier.
+    """
+    if not is_on() or st.session_state.get(SCROLL_KEY) != key:
+        return
+    del st.session_state[SCROLL_KEY]
+    if not _SAFE_KEY.fullmatch(key):
+        raise ValueError(f"not a widget key: {key!r}")
+    # The page header is fixed over the top of the page: stop below it.
+    st.html(
+        "<script>setTimeout(() => { const el = document.querySelector('.st-key-"
+        + key
+        + "'); if (el) { el.style.scrollMarginTop = '4.5rem'; "
+        "el.scrollIntoView({block: 'start'}); } }, 150);</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -20,7 +20,9 @@ from explorer.annotate import (
 from explorer.api import ChatCompletionRequest
 from explorer.charts import usage_chart, usage_rows
 from explorer.codegen import KEY_ENV, snippets
+from explorer.server_notes import Answer, answer_notes, usage_note
 
+from . import presenter
 from .logprobs import show_logprobs
 from .markdown import code_span, escape_markdown
 from .run import RunRecord, draw_texts, show_failure
@@ -87,15 +89,36 @@ def _finish_reasons(record: RunRecord, endpoint: str, embedded: bool) -> None:
         st.markdown(f"{label}**finish_reason** `{json.dumps(reason)}` - {escape_markdown(why)}")
 
 
+def _server_notes(record: RunRecord, endpoint: str, embedded: bool) -> None:
+    """What the request asked for and the answer lacks: missing choices, empty text."""
+    completion = record.completion
+    assert completion is not None
+    if record.status != "done":
+        return  # a stopped or failed run lacks things for its own reasons, said above
+    answer = Answer.of(completion)
+    notes = answer_notes(record.request.payload(), answer, endpoint=endpoint, embedded=embedded)
+    if notes:
+        with st.container(key="server_notes"):
+            for note in notes:
+                st.info(escape_markdown(note), icon=":material/dns:")
+
+
 def _usage(record: RunRecord, endpoint: str, embedded: bool) -> None:
     completion = record.completion
     assert completion is not None
     rows, note = usage_rows(completion)
-    st.markdown(f"**usage** - {usage_summary(completion.usage, len(completion.choices))}")
-    if rows:  # without usage the sentence above already says why
+    if completion.usage is not None:
+        st.markdown(f"**usage** - {usage_summary(completion.usage, len(completion.choices))}")
+    elif record.status == "done":
+        why = usage_note(record.request.payload(), streamed=record.streamed, endpoint=endpoint)
+        with st.container(key="usage_missing"):
+            st.markdown(f"**usage** - {escape_markdown(why)}")
+    else:
+        st.markdown("**usage** - none: the run did not finish, and usage comes at its end.")
+    if rows:  # without usage the sentence above says why
         with st.container(key="usage_chart"):
             # theme=None keeps the chart's own large, projector-sized type.
-            st.altair_chart(usage_chart(rows), theme=None)
+            st.altair_chart(presenter.chart(usage_chart(rows)), theme=None)
         st.caption(note)
     gap = unreturned_tokens_note(completion, endpoint, embedded=embedded)
     if gap:
@@ -154,6 +177,7 @@ def result_view(
     if show_text:
         draw_texts(record.texts())
     _finish_reasons(record, endpoint, embedded)
+    _server_notes(record, endpoint, embedded)
     _usage(record, endpoint, embedded)
 
     has_logprobs = any(c.logprobs is not None for c in completion.choices)
@@ -191,7 +215,8 @@ def result_view(
             st.caption(
                 "The embedded engine's extension `rendered_prompt`: the exact text the model "
                 "continued. A base model has no chat training, so the messages become a "
-                "transcript ending in an open Assistant turn."
+                "transcript ending in an open Assistant turn. With the few-shot primer on, its "
+                "example exchanges come first."
             )
             st.code(completion.rendered_prompt or "", language=None, wrap_lines=True)
 

@@ -7,6 +7,9 @@ import os
 import sys
 
 
+# KV slots for prompt prefixes when --prompt-cache is on (each holds one prefix).
+PROMPT_CACHE_SLOTS = 8
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m explorer.engine",
@@ -24,16 +27,20 @@ def main(argv: list[str] | None = None) -> int:
         help="requests that may wait for a free slot before the engine answers 429 (env EXPLORER_MAX_WAITING)",
     )
     parser.add_argument(
-        "--no-primer",
+        "--primer",
         action="store_true",
-        help="no few-shot primer before a base model's transcript (a request can also send \"primer\": false)",
+        help="put the few-shot primer before every base-model transcript (a request can send \"primer\": true)",
     )
     parser.add_argument(
         "--no-content-filter",
         action="store_true",
         help="do not stop a choice whose text turns offensive (finish_reason content_filter)",
     )
-    parser.add_argument("--no-prompt-cache", action="store_true", help="compute every prompt from its start")
+    parser.add_argument(
+        "--prompt-cache",
+        action="store_true",
+        help="reuse the KV cells of recent prompt prefixes (faster first token; not byte-exact: see README)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -52,11 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = Engine(
         LlamaModel(
-            ModelSettings(path=path, n_threads=args.threads, cache_slots=0 if args.no_prompt_cache else 4)
+            ModelSettings(
+                path=path,
+                n_threads=args.threads,
+                cache_slots=PROMPT_CACHE_SLOTS if args.prompt_cache else 0,
+            )
         ),
         model_id=args.model_id,
         max_waiting=args.max_waiting,
-        primer=not args.no_primer,
+        primer=args.primer,
         content_filter=not args.no_content_filter,
     )
     print(f"serving {engine.model_id} ({engine.system_fingerprint}) on http://{args.host}:{args.port}/v1", flush=True)

@@ -36,10 +36,11 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 class OffensiveScore:
-    """alt-profanity-check's probability that a text is offensive, computed from its model's arrays."""
+    """alt-profanity-check's probability that a text is offensive, from its model's arrays."""
 
     def __init__(self) -> None:
-        from profanity_check import profanity_check as pc  # loads scikit-learn: only the engine needs it
+        # Imported here: it loads scikit-learn, which only the engine needs.
+        from profanity_check import profanity_check as pc  # type: ignore[import-untyped]
 
         vec, model = pc.vectorizer, pc.model
         self.token = re.compile(vec.token_pattern)
@@ -52,7 +53,9 @@ class OffensiveScore:
             for word, i in vec.vocabulary_.items()
         }
         self._intercepts = tuple(float(c.estimator.intercept_[0]) for c in classifiers)
-        self._sigmoids = tuple((float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers)
+        self._sigmoids = tuple(
+            (float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers
+        )
 
     def known(self, word: str) -> bool:
         """Whether `word` can change a score (in the vocabulary, not a stop word)."""
@@ -88,7 +91,7 @@ class ContentScreen:
 
     @staticmethod
     def complete_upto(text: str) -> int:
-        """Where the last complete word of `text` ends: a trailing run of word characters may go on."""
+        """Where the last complete word of `text` ends (a trailing run of letters may go on)."""
         end = len(text)
         while end > 0 and _WORD_CHAR.match(text[end - 1]):
             end -= 1

@@ -71,7 +71,8 @@ class ModelSettings:
     path: str
     n_ctx_seq: int = 4096  # KV cells of one sequence (each has its own KV stream)
     n_seq_max: int = 16  # concurrent sequences (KV slots for running jobs)
-    cache_slots: int = 4  # further sequences that keep prompt prefixes (the prompt cache)
+    # Off by default: see Scheduler._quiet. `--prompt-cache` gives it these many slots.
+    cache_slots: int = 0  # further sequences that keep prompt prefixes (the prompt cache)
     n_threads: int = 2
     n_batch: int = 256  # prefill chunk: a prompt is always split the same way
     use_extra_bufts: bool = False

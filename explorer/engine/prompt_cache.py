@@ -8,10 +8,12 @@ slot. A later prompt that starts with the same tokens up to one of its own
 part boundaries copies those cells instead of computing them: the primer
 costs nothing after its first use, and neither does a class's shared preset.
 
-The same bytes come back either way. Every prompt is evaluated in chunks that
-never cross a part boundary, so a cached prefix was computed in exactly the
-chunks a fresh evaluation would use, and llama.cpp's numbers depend on how a
-batch is cut, not on where the cells sit (tests/engine/test_prompt_cache.py).
+Every prompt is evaluated in chunks that never cross a part boundary, so a
+cached prefix was computed in exactly the chunks a fresh evaluation would use,
+and on a fresh engine the same bytes come back either way
+(tests/engine/test_prompt_cache.py). llama.cpp's copies between KV streams are
+not always that exact (see `Scheduler._quiet`), so the cache is opt-in
+(`--prompt-cache`).
 
 This module only keeps the index (which tokens live in which slot, least
 recently used first out); the scheduler moves the cells.
@@ -49,15 +51,15 @@ class PromptCache:
 
     def lookup(self, prompt: Sequence[int], boundaries: Sequence[int]) -> CacheHit | None:
         """The longest kept prefix of `prompt` that ends at one of its part `boundaries`."""
+        now = time.monotonic()
         best: _Entry | None = None
         for entry in self._entries:
             n = len(entry.tokens)
-            if n in boundaries and (best is None or n > len(best.tokens)) and tuple(prompt[:n]) == entry.tokens:
-                best = entry
-        if best is None:
-            return None
-        best.used = time.monotonic()
-        return CacheHit(len(best.tokens), best.seq)
+            if n in boundaries and tuple(prompt[:n]) == entry.tokens:
+                entry.used = now  # every matching prefix was useful: the primer stays in
+                if best is None or n > len(best.tokens):
+                    best = entry
+        return None if best is None else CacheHit(len(best.tokens), best.seq)
 
     def holds(self, tokens: Sequence[int]) -> bool:
         return any(e.tokens == tuple(tokens) for e in self._entries)

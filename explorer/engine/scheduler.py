@@ -202,11 +202,30 @@ class Scheduler:
         self._prefilling = job  # from here on, a failure reaches it through _fail_all
         self._start(job, seqs)
         spec = job.spec
-        # The cached prefix must end before the last part: its logits are needed.
-        hit = self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
+        # The cache is used only while no other sequence runs (see `_quiet`). The
+        # cached prefix must end before the last part: its logits are needed.
+        hit = (
+            self.cache.lookup(spec.prompt, [b for b in spec.boundaries if b < len(spec.prompt)])
+            if self._quiet()
+            else None
+        )
         if hit is not None:
             self.model.copy_sequence(hit.seq, seqs[0])
             job.prefilled = job.cached = hit.length
+
+    def _quiet(self) -> bool:
+        """No sequence is decoding: the only time the prompt cache copies KV cells.
+
+        Measured with llama-cpp-python 0.3.36: a copy between KV streams made
+        while other sequences decode changes later numbers of the sequences
+        involved (the same request then samples other text among other
+        learners' requests than alone). Copies made on a quiet engine gave
+        exactly the numbers of a fresh evaluation on a fresh engine, but not
+        always after a long mixed session (tests/engine/test_determinism.py on
+        the shared test engine). That is why the cache is off unless the engine
+        is started with --prompt-cache, and why it then only copies here.
+        """
+        return not self._active
 
     def _start(self, job: Job, seqs: list[int]) -> None:
         job.seqs = seqs
@@ -242,7 +261,7 @@ class Scheduler:
         seq0 = job.choices[0].seq
         m.decode([Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)])
         job.prefilled = hi
-        if hi in spec.keep and not self.cache.holds(spec.prompt[:hi]):
+        if hi in spec.keep and self._quiet() and not self.cache.holds(spec.prompt[:hi]):
             slot = self.cache.claim(spec.prompt[:hi])
             if slot is not None:
                 m.copy_sequence(seq0, slot)  # its cells are exactly the prefix, now

@@ -61,7 +61,7 @@ class Engine:
         model_id: str | None = None,
         max_waiting: int = 64,
         max_n: int = 8,
-        primer: bool = True,
+        primer: bool = False,
         content_filter: bool = True,
     ):
         self.model = model
@@ -80,8 +80,9 @@ class Engine:
             screen_factory=(lambda: ContentScreen(score)) if score else None,
         )
         self.template = model.chat_template()
-        # A model with its own chat template knows how to answer: no primer.
-        self.primer = primer and not self.template
+        # The primer by default (see __main__'s --primer); a model with its own
+        # chat template knows how to answer and never gets one.
+        self.primer = primer
         digest = hashlib.sha256(
             f"{model.sha256};{__version__};{model.settings.numerics()}".encode()
         ).hexdigest()
@@ -101,7 +102,7 @@ class Engine:
                 return render_template(self.template, request.messages, bos, "")
             except ValueError as exc:
                 raise EngineError(400, str(exc), param="messages") from None
-        primer = self.primer and request.primer is not False
+        primer = self.primer if request.primer is None else request.primer
         return render_transcript(request.messages, tools=tools_prompt(request), primer=primer)
 
     def tokenize_parts(self, rendered: RenderedPrompt) -> tuple[list[int], tuple[int, ...]]:
@@ -141,8 +142,9 @@ class Engine:
             bias[int(key)] = float(value)
         rendered = self.render(request)
         prompt, boundaries = self.tokenize_parts(rendered)
-        # Keep the primer (shared by every request) and the conversation before its open turn.
-        keep = tuple(sorted({*boundaries[:1 if rendered.primer else 0], *boundaries[-1:]}))
+        # Keep the primer (shared by every request), the conversation before its last
+        # message (a class's shared preset) and the conversation before its open turn.
+        keep = tuple(sorted({*boundaries[: 1 if rendered.primer else 0], *boundaries[-2:]}))
         room = self.context_limit - len(prompt)
         limit = request.completion_limit
         if room < 1 or (limit is not None and limit > room):

@@ -350,6 +350,16 @@ def test_a_dead_endpoint_is_explained_everywhere(page: Page, remote_app: AppServ
     assert_no_traceback(page, remote_app)
     screenshot(page, "fault-dead-endpoint-playground")
 
+    # Compare says where it would send, and why it cannot yet: never "(``)".
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    wait_for_app(page)
+    bar = key(page, "compare_run_bar")
+    expect(bar).to_contain_text(
+        f"Cannot send yet: the server at 127.0.0.1:{port} does not answer (Connection refused"
+    )
+    assert "``" not in bar.inner_text() and "()" not in bar.inner_text()
+    screenshot(page, "fault-dead-endpoint-compare", full_page=False)
+
 
 def test_busy_endpoint_in_a_comparison_shows_retrying_in_its_column(
     page: Page, remote_app: AppServer, stand_in: StandIn

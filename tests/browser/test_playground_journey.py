@@ -149,6 +149,34 @@ def test_stop_ends_a_stream_and_keeps_what_arrived(page: Page, playground_app: A
     screenshot(page, "playground-stopped")
 
 
+def test_the_primer_switch_shows_few_shot_prompting(page: Page, playground_app: AppServer) -> None:
+    open_playground(page, playground_app)
+    toggle = key(page, "playground_primer")
+    expect(toggle.locator("input")).not_to_be_checked()  # off by default
+    expect(key(page, "playground_run_bar")).not_to_contain_text("primer")
+    toggle.locator("label").first.click()
+    wait_for_app(page)
+    expect(toggle.locator("input")).to_be_checked()
+    expect(key(page, "playground_run_bar")).to_contain_text("primer")  # visible as sent
+    expect(key(page, "playground_primer_note")).to_contain_text('Sends "primer": true')
+
+    key(page, "playground_run").get_by_role("button").click()
+    expect(page.get_by_role("tab", name="What the model read")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Raw request").click()
+    expect(page.get_by_role("tabpanel", name="Raw request")).to_contain_text('"primer": true')
+    page.get_by_role("tab", name="What the model read").click()
+    # the primer's first exchange leads what the model read
+    read = page.get_by_role("tabpanel", name="What the model read")
+    expect(read).to_contain_text("User: What is the capital of Japan?\nAssistant: Tokyo.")
+    assert_no_error_shown(page, playground_app)
+    screenshot(page, "playground-primer")
+
+    toggle.locator("label").first.click()  # off again: nothing extra is sent
+    wait_for_app(page)
+    expect(key(page, "playground_run_bar")).not_to_contain_text("primer")
+
+
 def test_connection_page(page: Page, playground_app: AppServer) -> None:
     page.goto(f"{playground_app.url}/connection")
     wait_for_app(page)

@@ -69,3 +69,25 @@ def test_a_present_link_opens_large_and_stays_in_the_url(
     expect(toggle).not_to_be_checked()
     page.wait_for_function("() => !window.location.search.includes('present=1')")
     assert root_font_px(page) == normal
+
+
+def test_run_brings_the_result_into_view_on_a_projector(
+    page: Page, presenter_app: AppServer
+) -> None:
+    page.goto(f"{presenter_app.url}/?present=1")
+    wait_for_app(page)
+    run = key(page, "playground_run_bar")
+    bar = run.bounding_box()
+    # The result goes under the run bar: at the bottom of the window, or below it.
+    assert bar is not None and bar["y"] + bar["height"] > 720 * 0.75, bar
+    key(page, "playground_run").get_by_role("button").click()
+    expect(page.get_by_text("finish_reason").first).to_be_attached(timeout=60_000)
+    wait_for_app(page)
+    page.wait_for_timeout(400)  # the scroll waits for the layout
+    box = key(page, "playground_output").bounding_box()
+    header = page.get_by_test_id("stHeader").bounding_box()
+    assert header is not None and box is not None, (header, box)
+    # In view, below the page's fixed header (which would hide it), in the upper half.
+    assert header["y"] + header["height"] <= box["y"] < 720 / 2, (header, box)
+    expect(key(page, "playground_output")).to_contain_text("Hello there.")
+    screenshot(page, "presenter-after-run", full_page=False)

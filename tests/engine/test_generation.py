@@ -12,7 +12,9 @@ from .conftest import NO_TURN_END, SEEDS, TURN_END_TOKENS
 pytestmark = pytest.mark.engine
 
 USER = lambda text: [{"role": "user", "content": text}]  # noqa: E731
-REPETITIVE = USER("Repeat after me forever: the cat sat on the mat, the cat sat on the mat, the cat")
+REPETITIVE = USER(
+    "Repeat after me forever: the cat sat on the mat, the cat sat on the mat, the cat"
+)
 
 
 def ok(response: httpx.Response) -> dict:
@@ -74,7 +76,12 @@ def test_stop_also_applies_when_streaming(chat, engine_root, model_id):
 
 
 def test_logit_bias_minus_100_bans_a_token(chat):
-    base = {"messages": USER("The capital of France is"), "max_tokens": 8, "temperature": 0, "explain": 1}
+    base = {
+        "messages": USER("The capital of France is"),
+        "max_tokens": 8,
+        "temperature": 0,
+        "explain": 1,
+    }
     greedy = ok(chat(base))["choices"][0]["explain"]
     token_id = greedy[0]["token_id"]  # the token greedy decoding picks first
     banned = ok(chat(base | {"logit_bias": {str(token_id): -100}}))["choices"][0]["explain"]
@@ -85,9 +92,16 @@ def test_logit_bias_plus_100_forces_a_token(chat, engine_root):
     ids = httpx.post(f"{engine_root}/tokenize", json={"content": " banana"}).json()["tokens"]
     assert len(ids) == 1
     body = ok(
-        chat({"messages": USER("The capital of France is"), "max_tokens": 4, "seed": 3, "logit_bias": {str(ids[0]): 100}})
+        chat(
+            {
+                "messages": USER("The capital of France is"),
+                "max_tokens": 4,
+                "seed": 3,
+                "logit_bias": {str(ids[0]): 100},
+            }
+        )
     )
-    assert content(body) == " banana" * 4
+    assert content(body) == "banana" + " banana" * 3  # the answer's first space is the transcript's
 
 
 def test_frequency_penalty_lowers_repetition(chat):
@@ -105,7 +119,17 @@ def test_frequency_penalty_lowers_repetition(chat):
 
 
 def test_temperature_zero_is_argmax(chat):
-    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "temperature": 0, "logprobs": True, "top_logprobs": 1}))
+    body = ok(
+        chat(
+            {
+                "messages": USER("Once upon a time"),
+                "max_tokens": 15,
+                "temperature": 0,
+                "logprobs": True,
+                "top_logprobs": 1,
+            }
+        )
+    )
     for entry in body["choices"][0]["logprobs"]["content"]:
         assert entry["token"] == entry["top_logprobs"][0]["token"]
         assert entry["logprob"] == entry["top_logprobs"][0]["logprob"]
@@ -113,12 +137,28 @@ def test_temperature_zero_is_argmax(chat):
 
 def test_tiny_top_p_equals_greedy(chat):
     greedy = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "temperature": 0}))
-    nucleus = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 15, "top_p": 0.0001, "temperature": 1.5, "seed": 99}))
+    nucleus = ok(
+        chat(
+            {
+                "messages": USER("Once upon a time"),
+                "max_tokens": 15,
+                "top_p": 0.0001,
+                "temperature": 1.5,
+                "seed": 99,
+            }
+        )
+    )
     assert content(nucleus) == content(greedy)
 
 
 def test_n_gives_n_choices(chat):
-    req = {"messages": USER("Once upon a time"), "max_tokens": 12, "seed": 5, "temperature": 1.2, "logprobs": True}
+    req = {
+        "messages": USER("Once upon a time"),
+        "max_tokens": 12,
+        "seed": 5,
+        "temperature": 1.2,
+        "logprobs": True,
+    }
     body = ok(chat(req | {"n": 3}))
     assert [c["index"] for c in body["choices"]] == [0, 1, 2]
     # choice 0 uses the same random stream as a lone request with that seed
@@ -137,7 +177,14 @@ def test_n_gives_n_choices(chat):
 
 
 def test_seed_reproduces_content_and_logprobs(chat):
-    req = {"messages": USER("Once upon a time"), "max_tokens": 20, "seed": 1234, "temperature": 1.3, "logprobs": True, "top_logprobs": 3}
+    req = {
+        "messages": USER("Once upon a time"),
+        "max_tokens": 20,
+        "seed": 1234,
+        "temperature": 1.3,
+        "logprobs": True,
+        "top_logprobs": 3,
+    }
     a, b = ok(chat(req)), ok(chat(req))
     assert a["choices"] == b["choices"]
     assert a["system_fingerprint"] == b["system_fingerprint"]
@@ -148,7 +195,12 @@ def test_seed_reproduces_content_and_logprobs(chat):
 
 def _stream(engine_root: str, model_id: str, body: dict):
     """Yields (content delta, chunk) for each data event of a streamed request."""
-    with httpx.stream("POST", f"{engine_root}/v1/chat/completions", json={"model": model_id, "stream": True, **body}, timeout=120) as r:
+    with httpx.stream(
+        "POST",
+        f"{engine_root}/v1/chat/completions",
+        json={"model": model_id, "stream": True, **body},
+        timeout=120,
+    ) as r:
         assert r.status_code == 200, r.read()
         assert r.headers["content-type"].startswith("text/event-stream")
         saw_done = False
@@ -166,11 +218,23 @@ def _stream(engine_root: str, model_id: str, body: dict):
 
 
 def test_stream_joins_to_the_same_text_and_logprobs(chat, engine_root, model_id):
-    req = {"messages": USER("Once upon a time"), "max_tokens": 24, "seed": 77, "temperature": 1.0, "logprobs": True, "top_logprobs": 2}
+    req = {
+        "messages": USER("Once upon a time"),
+        "max_tokens": 24,
+        "seed": 77,
+        "temperature": 1.0,
+        "logprobs": True,
+        "top_logprobs": 2,
+    }
     whole = ok(chat(req))
     events = list(_stream(engine_root, model_id, req))
     assert "".join(d for d, _ in events) == content(whole)
-    streamed_lp = [e for _, c in events if c["choices"] and c["choices"][0].get("logprobs") for e in c["choices"][0]["logprobs"]["content"]]
+    streamed_lp = [
+        e
+        for _, c in events
+        if c["choices"] and c["choices"][0].get("logprobs")
+        for e in c["choices"][0]["logprobs"]["content"]
+    ]
     assert streamed_lp == whole["choices"][0]["logprobs"]["content"]
     first = events[0][1]["choices"][0]
     assert first["delta"] == {"role": "assistant", "content": ""}
@@ -180,16 +244,33 @@ def test_stream_joins_to_the_same_text_and_logprobs(chat, engine_root, model_id)
 
 def test_include_usage_sends_a_final_usage_chunk(chat, engine_root, model_id):
     req = {"messages": USER("Hi"), "max_tokens": 6, "temperature": 0}
-    chunks = [c for _, c in _stream(engine_root, model_id, req | {"stream_options": {"include_usage": True}})]
+    chunks = [
+        c
+        for _, c in _stream(
+            engine_root, model_id, req | {"stream_options": {"include_usage": True}}
+        )
+    ]
     last = chunks[-1]
     assert last["choices"] == []
-    assert last["usage"] == ok(chat(req))["usage"]
-    assert last["usage"]["total_tokens"] == last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"]
+    plain = ok(chat(req))["usage"]
+    # the same counts; only how many prompt tokens came from the cache may differ
+    assert {k: v for k, v in last["usage"].items() if k != "prompt_tokens_details"} == {
+        k: v for k, v in plain.items() if k != "prompt_tokens_details"
+    }
+    assert (
+        last["usage"]["total_tokens"]
+        == last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"]
+    )
     assert all(c["usage"] is None for c in chunks[:-1])
 
 
 def test_without_include_usage_no_usage_chunk(engine_root, model_id):
-    chunks = [c for _, c in _stream(engine_root, model_id, {"messages": USER("Hi"), "max_tokens": 4, "temperature": 0})]
+    chunks = [
+        c
+        for _, c in _stream(
+            engine_root, model_id, {"messages": USER("Hi"), "max_tokens": 4, "temperature": 0}
+        )
+    ]
     assert all(c["choices"] for c in chunks)
     assert all("usage" not in c for c in chunks)
 
@@ -212,7 +293,8 @@ def test_logprobs_carry_bytes_and_sorted_alternatives(chat, runs_on):
 
 
 def test_rendered_prompt_is_a_transcript(chat):
-    body = ok(chat({"messages": [{"role": "system", "content": "Be brief."}, *USER("Hello")], "max_tokens": 2, "temperature": 0}))
+    messages = [{"role": "system", "content": "Be brief."}, *USER("Hello")]
+    body = ok(chat({"messages": messages, "max_tokens": 2, "temperature": 0}))
     assert body["rendered_prompt"] == "System: Be brief.\nUser: Hello\nAssistant:"
 
 
@@ -239,11 +321,16 @@ def test_explain_reports_each_pipeline_step(chat):
 
 
 def test_tokenize_and_detokenize_round_trip(engine_root):
-    r = httpx.post(f"{engine_root}/tokenize", json={"content": " Hello world", "with_pieces": True}).json()
+    r = httpx.post(
+        f"{engine_root}/tokenize", json={"content": " Hello world", "with_pieces": True}
+    ).json()
     pieces = r["tokens"]
     assert "".join(p["piece"] for p in pieces) == " Hello world"
     ids = [p["id"] for p in pieces]
-    assert httpx.post(f"{engine_root}/detokenize", json={"tokens": ids}).json()["content"] == " Hello world"
+    assert (
+        httpx.post(f"{engine_root}/detokenize", json={"tokens": ids}).json()["content"]
+        == " Hello world"
+    )
 
 
 def test_models_and_health(engine_root, model_id):

@@ -152,30 +152,37 @@ def test_lab_steps_equal_the_engines_at_every_position(chat, engine_root) -> Non
     assert penalised >= 10 and biased == len(positions) and exact_cuts >= 10
 
 
-@pytest.mark.parametrize("top_p", [0.7, 0.8])
-def test_lab_top_p_cut_equals_the_engines_on_a_wide_distribution(chat, engine_root, top_p) -> None:
+def test_lab_top_p_cut_equals_the_engines_on_a_wide_distribution(chat, engine_root) -> None:
     red = token_id(engine_root, " red")
-    body = {
-        "messages": COLOUR,
-        "max_tokens": 1,
-        "temperature": 1.1,
-        "top_p": top_p,
-        "logit_bias": {str(red): 1},
-        "seed": 0,
-        "explain": 20,
-    }
-    positions = completion(chat, body).choices[0].explain
-    assert positions
-    engine = steps(positions[0])
-    tracked, comparable = nucleus_check(engine, top_p)
-    assert comparable, "the prompt no longer gives a comparable nucleus: pick another top_p"
-    dist, settings = lab_inputs(positions[0], [], {red: 1}, body)
-    shaped = lab.reshape(dist, settings)
-    ids = [c.token_id for c in dist.candidates]
-    kept = [ids[i] for i in shaped.kept]
-    assert len(kept) >= 2  # a real cut inside the distribution, not greedy
-    assert set(kept) == {t for t, p in engine["top_p"].items() if p > 0}
-    assert shaped.final == pytest.approx([engine["top_p"][t] for t in ids], rel=RTOL, abs=1e-12)
+    checked = 0
+    # Where the nucleus ends depends on the CPU's numbers: check every cut of a grid
+    # that falls clearly inside the distribution, and require several.
+    for top_p in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        body = {
+            "messages": COLOUR,
+            "max_tokens": 1,
+            "temperature": 1.1,
+            "top_p": top_p,
+            "logit_bias": {str(red): 1},
+            "seed": 0,
+            "explain": 20,
+        }
+        positions = completion(chat, body).choices[0].explain
+        assert positions
+        engine = steps(positions[0])
+        tracked, comparable = nucleus_check(engine, top_p)
+        if not comparable:
+            continue
+        dist, settings = lab_inputs(positions[0], [], {red: 1}, body)
+        shaped = lab.reshape(dist, settings)
+        ids = [c.token_id for c in dist.candidates]
+        kept = [ids[i] for i in shaped.kept]
+        if len(kept) < 2:
+            continue  # greedy in effect: no cut inside the distribution to compare
+        assert set(kept) == {t for t, p in engine["top_p"].items() if p > 0}, top_p
+        assert shaped.final == pytest.approx([engine["top_p"][t] for t in ids], rel=RTOL, abs=1e-12)
+        checked += 1
+    assert checked >= 3, "too few top_p cuts fell inside this prompt's distribution"
 
 
 def test_504_seeded_draws_match_the_predicted_distribution(chat, engine_root, model_id) -> None:
