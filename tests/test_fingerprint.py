@@ -29,5 +29,6 @@ def test_other_cpu_features_or_settings_give_other_numerics(
     here = settings.numerics()
     assert ModelSettings("model.gguf").numerics() == here  # stable
     assert ModelSettings("model.gguf", n_threads=4).numerics() != here
+    assert ModelSettings("model.gguf", cache_slots=8).numerics() != here  # KV copies
     monkeypatch.setattr(model, "cpu_features", lambda: ("AVX", "AVX2", "F16C", "FMA"))
     assert settings.numerics() != here

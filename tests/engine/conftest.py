@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -72,6 +71,11 @@ def chat(engine_root: str, model_id: str):
     """POSTs a chat completion body (model filled in) and returns the httpx response."""
 
     def post(body: dict, **kw) -> httpx.Response:
-        return httpx.post(f"{engine_root}/v1/chat/completions", json={"model": model_id, **body}, timeout=120, **kw)
+        return httpx.post(
+            f"{engine_root}/v1/chat/completions",
+            json={"model": model_id, **body},
+            timeout=120,
+            **kw,
+        )
 
     return post

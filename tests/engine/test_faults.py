@@ -86,7 +86,14 @@ def test_engine_killed_mid_comparison_keeps_the_text_and_restarts(own_engine, tm
     second = launcher.ensure_engine()
     assert second.pid != own_engine.pid
     with ChatClient(second.base_url, "") as fresh:
-        answer = fresh.create({"model": second.model, "messages": COUNTING, "max_tokens": 5, "logit_bias": NO_TURN_END})
+        answer = fresh.create(
+            {
+                "model": second.model,
+                "messages": COUNTING,
+                "max_tokens": 5,
+                "logit_bias": NO_TURN_END,
+            }
+        )
     assert answer.choices[0].message.content and answer.choices[0].finish_reason == "length"
     # The dead engine's log is kept beside the new one's.
     assert (tmp_path / "engine.previous.log").exists()

@@ -31,7 +31,18 @@ def test_without_turn_end_tokens_every_choice_runs_to_max_tokens(chat, engine_ro
     for token in TURN_END_TOKENS[1:]:  # token 1 is <eos>, which has no text
         text = httpx.post(f"{engine_root}/detokenize", json={"tokens": [token]}).json()["content"]
         assert "\n" in text or text.startswith("<"), (token, text)
-    body = ok(chat({"messages": USER("Hi"), "max_tokens": 24, "temperature": 1.5, "n": 8, "seed": 0, "logit_bias": NO_TURN_END}))
+    body = ok(
+        chat(
+            {
+                "messages": USER("Hi"),
+                "max_tokens": 24,
+                "temperature": 1.5,
+                "n": 8,
+                "seed": 0,
+                "logit_bias": NO_TURN_END,
+            }
+        )
+    )
     assert [c["finish_reason"] for c in body["choices"]] == ["length"] * 8
     assert all("\n" not in content(body, i) for i in range(8))
 
@@ -39,7 +50,16 @@ def test_without_turn_end_tokens_every_choice_runs_to_max_tokens(chat, engine_ro
 @pytest.mark.parametrize("cap", ["max_tokens", "max_completion_tokens"])
 def test_max_tokens_cuts_with_length(chat, cap):
     for seed in SEEDS:
-        body = ok(chat({"messages": USER("Once upon a time"), cap: 5, "seed": seed, "logit_bias": NO_TURN_END}))
+        body = ok(
+            chat(
+                {
+                    "messages": USER("Once upon a time"),
+                    cap: 5,
+                    "seed": seed,
+                    "logit_bias": NO_TURN_END,
+                }
+            )
+        )
         assert body["choices"][0]["finish_reason"] == "length"
         assert body["usage"]["completion_tokens"] == 5
         assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + 5
@@ -108,7 +128,20 @@ def test_frequency_penalty_lowers_repetition(chat):
     """Over many seeds: the mean share of distinct tokens rises by more than 0.2."""
 
     def mean_distinct_ratio(penalty: float) -> float:
-        body = ok(chat({"messages": REPETITIVE, "max_tokens": 40, "temperature": 0.7, "frequency_penalty": penalty, "logprobs": True, "n": 8, "seed": 0, "logit_bias": NO_TURN_END}))
+        body = ok(
+            chat(
+                {
+                    "messages": REPETITIVE,
+                    "max_tokens": 40,
+                    "temperature": 0.7,
+                    "frequency_penalty": penalty,
+                    "logprobs": True,
+                    "n": 8,
+                    "seed": 0,
+                    "logit_bias": NO_TURN_END,
+                }
+            )
+        )
         ratios = []
         for choice in body["choices"]:
             tokens = [t["token"] for t in choice["logprobs"]["content"]]
@@ -170,7 +203,7 @@ def test_n_gives_n_choices(chat):
         alike += len({content(many, i) for i in range(3)}) == 1
     assert alike <= 1, f"all 3 choices were the same text for {alike} of {len(SEEDS)} seeds"
     reported = [len(c["logprobs"]["content"]) for c in body["choices"]]
-    for c, count in zip(body["choices"], reported):
+    for c, count in zip(body["choices"], reported, strict=True):
         if c["finish_reason"] == "length":
             assert count == 12
     assert sum(reported) <= body["usage"]["completion_tokens"] <= 36
@@ -278,7 +311,13 @@ def test_without_include_usage_no_usage_chunk(engine_root, model_id):
 @pytest.mark.parametrize("runs_on", [True, False], ids=["runs-on", "may-stop"])
 def test_logprobs_carry_bytes_and_sorted_alternatives(chat, runs_on):
     for seed in SEEDS[:3]:
-        request = {"messages": USER("Café au lait"), "max_tokens": 10, "seed": seed, "logprobs": True, "top_logprobs": 5}
+        request = {
+            "messages": USER("Café au lait"),
+            "max_tokens": 10,
+            "seed": seed,
+            "logprobs": True,
+            "top_logprobs": 5,
+        }
         body = ok(chat(request | ({"logit_bias": NO_TURN_END} if runs_on else {})))
         entries = body["choices"][0]["logprobs"]["content"]
         assert isinstance(entries, list)
@@ -301,7 +340,18 @@ def test_rendered_prompt_is_a_transcript(chat):
 def test_explain_reports_each_pipeline_step(chat):
     cut = 0
     for seed in SEEDS[:4]:
-        body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 3, "seed": seed, "top_p": 0.2, "explain": 5, "logit_bias": NO_TURN_END}))
+        body = ok(
+            chat(
+                {
+                    "messages": USER("Once upon a time"),
+                    "max_tokens": 3,
+                    "seed": seed,
+                    "top_p": 0.2,
+                    "explain": 5,
+                    "logit_bias": NO_TURN_END,
+                }
+            )
+        )
         positions = body["choices"][0]["explain"]
         assert len(positions) == 3
         for pos in positions:
@@ -313,7 +363,7 @@ def test_explain_reports_each_pipeline_step(chat):
             chosen = final["token_ids"].index(pos["token_id"])
             assert final["probs"][chosen] > 0
             # top_p renormalises: every kept token gains, every cut token drops to 0
-            for p_before, p_after in zip(before["probs"], final["probs"]):
+            for p_before, p_after in zip(before["probs"], final["probs"], strict=True):
                 assert p_after == 0 or p_after >= p_before
             cut += any(p == 0 for p in final["probs"])
     # top_p 0.2 keeps one token wherever the top one holds 20%: over 12 positions, some cut

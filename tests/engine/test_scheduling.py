@@ -16,7 +16,13 @@ from .conftest import NO_TURN_END, start_engine
 pytestmark = pytest.mark.engine
 
 # Cannot end its turn early: it holds its slots for many seconds on any CPU.
-LONG = {"messages": [{"role": "user", "content": "Count: 1, 2, 3,"}], "max_tokens": 2000, "temperature": 1.0, "seed": 1, "logit_bias": NO_TURN_END}
+LONG = {
+    "messages": [{"role": "user", "content": "Count: 1, 2, 3,"}],
+    "max_tokens": 2000,
+    "temperature": 1.0,
+    "seed": 1,
+    "logit_bias": NO_TURN_END,
+}
 
 
 def _health(root: str) -> dict:
@@ -48,12 +54,18 @@ def test_full_queue_answers_429_with_retry_after_and_disconnects_free_slots(smal
     try:
         for _ in range(2):  # 2 x n=8 fill all 16 sequence slots
             client = httpx.Client(timeout=60)
-            stream = client.stream("POST", url, json={"model": model, "n": 8, "stream": True, **LONG})
+            stream = client.stream(
+                "POST", url, json={"model": model, "n": 8, "stream": True, **LONG}
+            )
             stream.__enter__()
             clients.append(client)
             streams.append(stream)
         assert _wait(lambda: _health(root)["free_slots"] == 0)
-        waiting = threading.Thread(target=lambda: httpx.post(url, json={"model": model, **LONG, "max_tokens": 2}, timeout=120))
+        waiting = threading.Thread(
+            target=lambda: httpx.post(
+                url, json={"model": model, **LONG, "max_tokens": 2}, timeout=120
+            )
+        )
         waiting.start()  # takes the one waiting place
         assert _wait(lambda: _health(root)["waiting"] == 1)
         r = httpx.post(url, json={"model": model, **LONG, "max_tokens": 2}, timeout=30)
@@ -61,13 +73,15 @@ def test_full_queue_answers_429_with_retry_after_and_disconnects_free_slots(smal
         assert r.headers["retry-after"] == "1"
         assert r.json()["error"]["type"] == "rate_limit_error"
     finally:
-        for stream, client in zip(streams, clients):
+        for stream, client in zip(streams, clients, strict=True):
             stream.__exit__(None, None, None)  # the learner pressed Stop
             client.close()
     # Closing the streams cancels their jobs: the waiting request runs, slots come back.
     waiting.join(timeout=60)
     assert not waiting.is_alive()
-    assert _wait(lambda: _health(root)["free_slots"] == 16 and _health(root)["active_sequences"] == 0)
+    assert _wait(
+        lambda: _health(root)["free_slots"] == 16 and _health(root)["active_sequences"] == 0
+    )
 
 
 def test_launcher_reuses_a_running_engine_and_restarts_a_dead_one(tmp_path, monkeypatch):
@@ -95,7 +109,13 @@ def test_two_processes_starting_at_once_share_one_engine(tmp_path):
     import sys
 
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True, cwd=launcher.Path(__file__).parents[2])
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=launcher.Path(__file__).parents[2],
+        )
         for _ in range(2)
     ]
     pids = {p.communicate(timeout=120)[0].strip() for p in procs}
