@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # on whatever CPU. (tests/engine/test_generation.py checks the list.)
 TURN_END_TOKENS = (1, *range(106, 138), 212, 248)
 NO_TURN_END = {str(t): -100 for t in TURN_END_TOKENS}
+# A comparison takes at most 32 logit_bias tokens (ComparisonLimits.max_logit_bias):
+# the same ban less the three longest newline runs (29 to 31 newlines in one token).
+NO_TURN_END_32 = {str(t): -100 for t in TURN_END_TOKENS if t not in (135, 136, 137)}
 
 # Seeds for properties checked over many samples (a seed samples other text on
 # another CPU, so no test may rest on one).

@@ -17,7 +17,7 @@ from explorer.connection import Endpoint
 from explorer.engine import launcher
 from explorer.history import SQLiteHistory
 
-from .conftest import NO_TURN_END
+from .conftest import NO_TURN_END, NO_TURN_END_32
 
 pytestmark = pytest.mark.engine
 
@@ -38,7 +38,7 @@ def test_engine_killed_mid_comparison_keeps_the_text_and_restarts(own_engine, tm
     comparison = Comparison(
         model=own_engine.model,
         # No turn end: both variants are still streaming when the engine dies, whatever they sample.
-        base={"messages": COUNTING, "max_tokens": 400, "seed": 3, "logit_bias": NO_TURN_END},
+        base={"messages": COUNTING, "max_tokens": 400, "seed": 3, "logit_bias": NO_TURN_END_32},
         variants=[{"temperature": 0.3}, {"temperature": 1.2}],
     )
     endpoint = Endpoint("embedded", own_engine.base_url)
