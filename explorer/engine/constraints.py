@@ -57,13 +57,14 @@ class Grammar:
 # bound stops one way it ran on until max_tokens (a key that never closed, a
 # number with 60 fraction digits, nesting or lists that kept growing).
 JSON_OBJECT_BOUNDS: dict[str, int] = {
-    "levels": 3,  # objects and lists nest at most this deep
-    "keys": 8,  # keys of the top object (half that below it)
-    "items": 4,  # items of a list
-    "key_length": 24,  # characters of a key: a word or a few, not a sentence
-    "string_length": 32,
-    "integer_digits": 9,
-    "fraction_digits": 3,  # a number is a multiple of 0.001, written without an exponent
+    # Sized so that nearly every object closes within max_tokens 80 (scripts/bench_json.py).
+    "levels": 2,  # the top object holds leaves, lists of leaves or objects of leaves
+    "keys": 5,  # keys of the top object (half that below it)
+    "items": 3,  # items of a list
+    "key_length": 12,  # characters of a key: a word or two, not a sentence
+    "string_length": 20,
+    "integer_digits": 6,
+    "fraction_digits": 2,  # a number is a multiple of 0.01, written without an exponent
 }
 
 
