@@ -26,9 +26,11 @@ from explorer.runs.compare import (
     matching_preset,
     parse_comparison,
     presets,
+    same_settings,
     variant_label,
 )
 from explorer.runs.history import RunRecord
+from explorer.runs.reproduction import compare_with_recorded
 from explorer.runs.share import comparison_query
 from explorer.views.annotate import explain_finish_reason
 from explorer.views.charts import labelled_usage_rows, usage_chart
@@ -97,6 +99,7 @@ def _keep(
     endpoint: str,
     model: str,
     recorded: float | None = None,
+    reproduction: str = "",
 ) -> None:
     st.session_state[PAGE.result_key] = {
         "spec": comparison.canonical(),
@@ -105,6 +108,7 @@ def _keep(
         "endpoint": endpoint,
         "model": model,
         "recorded": recorded,  # Unix time of a stored run shown from a link, else None
+        "reproduction": reproduction,  # after Run again on a recorded run: how the texts compare
     }
 
 
@@ -309,6 +313,8 @@ def _show(
     changed = differences(spec)
     labels = [variant_label(i, c) for i, c in enumerate(changed)]
     PAGE.recorded_banner(result_state, comparison)
+    if result_state.get("reproduction"):
+        st.info(result_state["reproduction"], icon=":material/fingerprint:")
     columns = st.columns(len(results), gap="medium")
     for i, (column, result) in enumerate(zip(columns, results, strict=True)):
         with column, st.container(key=f"compare_out_{i}"):
@@ -442,10 +448,27 @@ clicked = PAGE.run_bar(
 
 output = st.container(key="compare_output")
 if clicked and comparison is not None and active.endpoint is not None:
+    # Run again over recorded outputs: the new texts are compared with them.
+    shown = PAGE.result()
+    recorded_results = (
+        [VariantResult.model_validate(r) for r in shown["results"]]
+        if shown is not None
+        and shown.get("recorded") is not None
+        and same_settings(shown["spec"], comparison.canonical())
+        else None
+    )
     presenter.scroll_after_run("compare_output")  # a projector shows little: bring it up
     results = run_live(active, comparison, output)
+    verdict = compare_with_recorded(recorded_results, results) if recorded_results else None
     run_id = PAGE.save(comparison.canonical(), [r.model_dump(mode="json") for r in results], active)
-    _keep(comparison, results, run_id=run_id, endpoint=active.endpoint.label, model=active.model)
+    _keep(
+        comparison,
+        results,
+        run_id=run_id,
+        endpoint=active.endpoint.label,
+        model=active.model,
+        reproduction=escape_markdown(verdict.sentence(VARIANT_NAMES)) if verdict else "",
+    )
     st.rerun()
 
 result_state = PAGE.result()

@@ -11,6 +11,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from explorer.api.catalog import help_text
+from explorer.api.schema_bounds import bounds_advice, request_unbounded_fields
 from explorer.api.sentences import request_sentences
 from explorer.http.endpoints import OPENAI
 from explorer.http.tokenizers import Tokenizer, endpoint_tokenizer, memoized
@@ -20,7 +21,7 @@ from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.extensions import primer_switch
 from ui.form import build_request, message_dicts
 from ui.form_state import PLAYGROUND_REQUEST_KEY
-from ui.markdown import escape_markdown
+from ui.markdown import code_span, escape_markdown
 from ui.response import code_view, result_view
 from ui.run import draw_texts, execute
 from ui.sidebar import connection_sidebar
@@ -125,6 +126,10 @@ with left:
             )
     if error:
         st.error(escape_markdown(error), icon=":material/edit_note:")
+    if request is not None and active.endpoint is not None and active.endpoint.embedded:
+        advice = bounds_advice(request_unbounded_fields(request.payload()), code=code_span)
+        if advice:
+            st.warning(advice, icon=":material/straighten:")
     output = st.container(key="playground_output")
 
 record = st.session_state.get(RESULT_KEY)

@@ -14,6 +14,7 @@ from explorer.api import catalog
 from explorer.api.extensions import extensions_matching
 from explorer.runs.compare import Comparison, SpecError
 from explorer.runs.share import comparison_query
+from ui.cheatsheet_example import response_example
 
 # The overview table's columns.
 _OVERVIEW = ("name", "deprecated", "type", "range", "default", "embedded engine")
@@ -163,3 +164,6 @@ if fixes:
             for name, claim, truth in fixes
         )
     )
+    if not query:  # the example response is not one parameter: shown with the whole list
+        with st.expander("The cheatsheet's example response", key="reference_cheatsheet_example"):
+            response_example()

@@ -153,3 +153,24 @@ def test_the_schema_editor_checks_the_schema_and_restores_the_example(app: AppTe
     app.button(key="param_response_format_example").click().run()
     spec = sent(app)["response_format"]["json_schema"]
     assert spec == {"name": "person", "schema": EXAMPLE_SCHEMA, "strict": True}
+
+
+def test_an_unbounded_schema_field_is_pointed_out_before_run(app: AppTest) -> None:
+    def bounds_warnings() -> list[str]:
+        return [str(w.value) for w in app.warning if "max_tokens" in str(w.value)]
+
+    app.radio(key="param_response_format").set_value("json_schema").run()
+    assert bounds_warnings() == []  # the example schema is bounded
+    loose = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer", "maximum": 130}},
+        "required": ["name", "age"],
+        "additionalProperties": False,
+    }
+    app.text_area(key="param_response_format_schema").input(json.dumps(loose)).run()
+    assert sent(app)["response_format"]["json_schema"]["schema"] == loose  # sent as written
+    [warning] = bounds_warnings()
+    assert '`name` (string: add "maxLength"' in warning
+    assert '`age` (integer: add "minimum")' in warning  # its maximum is there already
+    app.button(key="param_response_format_example").click().run()
+    assert bounds_warnings() == []

@@ -143,3 +143,11 @@ def test_every_demo_with_variants_opens_in_compare(app: AppTest) -> None:
         assert isinstance(parsed.spec, Comparison)
         assert parsed.spec.base == demo.base
         assert parsed.spec.variants == list(demo.variants)
+
+
+def test_the_cheatsheets_example_response_is_shown_invalid_and_fixed(app: AppTest) -> None:
+    assert "The cheatsheet's example response" in _labels(app)
+    texts = " ".join(str(m.value) for m in app.markdown)
+    assert "is not valid JSON" in texts
+    codes = [str(c.value) for c in app.code]
+    assert any('"finish_reason": "stop"' in c for c in codes)

@@ -107,7 +107,11 @@ EXAMPLE_TOOLS: list[dict[str, Any]] = [
             "parameters": {
                 "type": "object",
                 "properties": {
-                    "city": {"type": "string", "description": "City name, e.g. Paris"},
+                    "city": {
+                        "type": "string",
+                        "maxLength": 40,
+                        "description": "City name, e.g. Paris",
+                    },
                     "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
                 },
                 "required": ["city", "unit"],
@@ -118,10 +122,15 @@ EXAMPLE_TOOLS: list[dict[str, Any]] = [
     }
 ]
 
-# A ready example for response_format json_schema.
+# A ready example for response_format json_schema. Every field is bounded, as
+# every preset is: a small model can otherwise write inside an unbounded string
+# or number until max_tokens (explorer/schema_bounds.py).
 EXAMPLE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"name": {"type": "string"}, "born": {"type": "integer"}},
+    "properties": {
+        "name": {"type": "string", "maxLength": 40},
+        "born": {"type": "integer", "minimum": -3000, "maximum": 2100},
+    },
     "required": ["name", "born"],
     "additionalProperties": False,
 }

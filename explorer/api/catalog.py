@@ -26,14 +26,12 @@ __all__ = [
     "PENALTY_FORMULA",
     "RESPONSE_FIELDS",
     "CHUNK_FIELDS",
-    "CHEATSHEET_RESPONSE_EXAMPLE",
     "ENGINE_SUPPORT_TEXT",
     "Control",
     "Demo",
     "EngineSupport",
     "Param",
     "ResponseField",
-    "cheatsheet_example_check",
     "corrections",
     "default_text",
     "demo_requests",
@@ -2090,30 +2088,6 @@ RESPONSE_FIELDS: tuple[ResponseField, ...] = (
     ),
 )
 
-# The cheatsheet's response example as it prints it: the comma after "content"
-# makes it invalid JSON (json.loads fails there), and gpt-3.5-turbo is a legacy model.
-CHEATSHEET_RESPONSE_EXAMPLE = """{
-  "id": "chatcmpl-123",
-  "object": "chat.completion",
-  "created": 1677652288,
-  "model": "gpt-3.5-turbo-0125",
-  "system_fingerprint": "fp_44709d6fcb",
-  "choices": [{
-    "index": 0,
-    "message": {
-      "role": "assistant",
-      "content": "\\n\\nHello there, how may I assist you today?",
-    },
-    "logprobs": null,
-    "finish_reason": "stop"
-  }],
-  "usage": {
-    "prompt_tokens": 9,
-    "completion_tokens": 12,
-    "total_tokens": 21
-  }
-}"""
-
 _K0 = "chunk.choices[0]"
 
 # The fields only a streamed `chat.completion.chunk` has; the others (id, created,
@@ -2434,28 +2408,3 @@ def corrections(
         if f.cheatsheet_claim and f.correction and not is_accurate(f.correction):
             out.append((f.path, f.cheatsheet_claim, f.correction))
     return out
-
-
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-
-
-def cheatsheet_example_check() -> tuple[str, str]:
-    """Where the cheatsheet's response example stops being JSON, and the valid version.
-
-    Returns (a sentence naming the line and column json.loads stops at, the
-    example with trailing commas removed, re-indented by json).
-    """
-    text = CHEATSHEET_RESPONSE_EXAMPLE
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        line = text.splitlines()[exc.lineno - 2].strip()
-        problem = (
-            f"`json.loads` stops at line {exc.lineno}, column {exc.colno} ({exc.msg}): "
-            f"line {exc.lineno - 1}, `{line}`, ends with a comma, and JSON allows no comma "
-            "before a closing brace."
-        )
-    else:  # pragma: no cover - the cheatsheet's example is what it is
-        problem = "The example is valid JSON."
-    fixed = json.dumps(json.loads(_TRAILING_COMMA.sub(r"\1", text)), indent=2)
-    return problem, fixed

@@ -23,7 +23,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import llguidance as llg
 import numpy as np
@@ -36,6 +36,9 @@ from ..api import (
 )
 from ..schema_check import schema_problems
 from .errors import EngineError
+
+if TYPE_CHECKING:
+    from llguidance._lib import JsonCompileOptions
 
 __all__ = ["Grammar", "Constrainer", "Matcher", "build_grammar", "parse_tool_calls", "tools_prompt"]
 
@@ -50,36 +53,62 @@ class Grammar:
     tool_mode: bool = False  # the reply may be tool calls, one JSON object per line
 
 
-def _bounded_object_schema() -> dict[str, Any]:
-    """Any JSON object, with the sizes a small base model needs to be held to so it closes it.
+# What a json_object may hold, so a small base model always closes it: each
+# bound stops one way it ran on until max_tokens (a key that never closed, a
+# number with 60 fraction digits, nesting or lists that kept growing).
+JSON_OBJECT_BOUNDS: dict[str, int] = {
+    # Sized so that nearly every object closes within max_tokens 80 (scripts/bench_json.py).
+    "levels": 2,  # the top object holds leaves, lists of leaves or objects of leaves
+    "keys": 5,  # keys of the top object (half that below it)
+    "items": 3,  # items of a list
+    "key_length": 12,  # characters of a key: a word or two, not a sentence
+    "string_length": 20,
+    "integer_digits": 6,
+    "fraction_digits": 2,  # a number is a multiple of 0.01, written without an exponent
+}
 
-    Unbounded, it can nest or repeat until max_tokens and leave invalid JSON.
-    At most 3 levels, 8 keys (4 below the top), 4 list items, 32-character
-    strings and numbers within +-1e9: with these, 40 seeds of the structured
-    tests' prompts all closed, the longest after 210 tokens; with 6 items and
-    48-character strings one ran past 400.
+
+def _bounded_object_schema() -> dict[str, Any]:
+    """Any JSON object, within JSON_OBJECT_BOUNDS.
+
+    Keys are bounded through `patternProperties` (llguidance does not
+    implement `propertyNames`); a number's fraction through `multipleOf`,
+    which also rules out an exponent.
     """
+    b = JSON_OBJECT_BOUNDS
+    limit = 10 ** b["integer_digits"] - 1
     leaf: list[dict[str, Any]] = [
-        {"type": "string", "maxLength": 32},
-        {"type": "integer", "minimum": -999_999_999, "maximum": 999_999_999},
-        {"type": "number", "minimum": -1e9, "maximum": 1e9},
+        {"type": "string", "maxLength": b["string_length"]},
+        {"type": "integer", "minimum": -limit, "maximum": limit},
+        {
+            "type": "number",
+            "minimum": -limit,
+            "maximum": limit,
+            "multipleOf": 10.0 ** -b["fraction_digits"],
+        },
         {"type": "boolean"},
         {"type": "null"},
     ]
+    key = rf'^[^"\\\x00-\x1f]{{1,{b["key_length"]}}}$'  # no quote, backslash or control character
 
-    def container(items: dict[str, Any]) -> list[dict[str, Any]]:
-        return [
-            {"type": "array", "items": items, "maxItems": 4},
-            {"type": "object", "additionalProperties": items, "maxProperties": 4},
-        ]
+    def obj(values: dict[str, Any], keys: int) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "patternProperties": {key: values},
+            "additionalProperties": False,
+            "maxProperties": keys,
+        }
 
-    level3 = {"anyOf": leaf}
-    level2 = {"anyOf": leaf + container(level3)}
-    return {
-        "type": "object",
-        "additionalProperties": {"anyOf": leaf + container(level2)},
-        "maxProperties": 8,
-    }
+    value: dict[str, Any] = {"anyOf": leaf}
+    for _ in range(b["levels"] - 1):
+        value = {
+            "anyOf": [
+                *leaf,
+                {"type": "array", "items": value, "maxItems": b["items"]},
+                obj(value, b["keys"] // 2),
+            ]
+        }
+    return obj(value, b["keys"])
 
 
 def _mentions_json(request: ChatCompletionRequest) -> bool:
@@ -129,13 +158,14 @@ def build_grammar(request: ChatCompletionRequest) -> Grammar | None:
             raise EngineError(
                 400,
                 "'messages' must contain the word 'json' in some form, to use 'response_format' of "
-                "type 'json_object'. (The format constrains the syntax; the prompt must still ask for JSON.)",
+                "type 'json_object'. (The format constrains the syntax; the prompt must still ask "
+                "for JSON.)",
                 param="messages",
             )
         return Grammar(
             "json_object",
             llg.LLMatcher.grammar_from_json_schema(
-                _bounded_object_schema(), defaults=_JSON_OPTIONS
+                _bounded_object_schema(), defaults=cast("JsonCompileOptions", _JSON_OPTIONS)
             ),
         )
     if isinstance(rf, ResponseFormatJSONSchema):
@@ -156,7 +186,9 @@ def build_grammar(request: ChatCompletionRequest) -> Grammar | None:
                 )
         options = _JSON_OPTIONS | {"lenient": not rf.json_schema.strict}
         try:
-            grammar = llg.LLMatcher.grammar_from_json_schema(schema, defaults=options)
+            grammar = llg.LLMatcher.grammar_from_json_schema(
+                schema, defaults=cast("JsonCompileOptions", options)
+            )
         except ValueError as exc:
             raise EngineError(
                 400,
@@ -180,7 +212,7 @@ def tools_prompt(request: ChatCompletionRequest) -> str:
 
 
 def parse_tool_calls(text: str) -> list[dict[str, Any]] | None:
-    """Tool calls from a reply in the call syntax, as OpenAI's `message.tool_calls`; None for text."""
+    """Tool calls of a reply in the call syntax, as OpenAI's `message.tool_calls`; None for text."""
     if not text.startswith("{"):
         return None
     calls = []

@@ -33,6 +33,8 @@ __all__ = [
     "Row",
     "default_model_path",
     "file_sha256",
+    "cpu_features",
+    "llama_build",
     "physical_cores",
 ]
 
@@ -71,11 +73,32 @@ class ModelSettings:
     use_extra_bufts: bool = False
 
     def numerics(self) -> str:
-        """The settings that change numerics, for `system_fingerprint`."""
+        """The settings that change numerics, for `system_fingerprint` (with llama.cpp's build)."""
         return (
             f"batch={self.n_batch};repack={int(self.use_extra_bufts)};"
-            f"rows<={MAX_DECODE_ROWS};llama-cpp-python={llama.__version__}"
+            f"cache={self.cache_slots};"
+            f"rows<={MAX_DECODE_ROWS};{llama_build()}"
         )
+
+
+@lru_cache(maxsize=1)
+def cpu_features() -> tuple[str, ...]:
+    """The CPU features this llama.cpp build computes with (AVX2, AVX512, ...), as it reports them.
+
+    A native build uses whatever the machine has, so the same seed samples other
+    text on a CPU with other features; a fixed build (AVX2/FMA/F16C) uses the same
+    ones on every machine that has them.
+    """
+    _init_backend()
+    info = llama.llama_print_system_info().decode("utf-8", "replace")
+    cpu = next((part for part in info.split("\n") if part.startswith("CPU :")), "")
+    flags = (item.split("=") for item in cpu.removeprefix("CPU :").split("|"))
+    return tuple(sorted(f[0].strip() for f in flags if len(f) == 2 and f[1].strip() == "1"))
+
+
+def llama_build() -> str:
+    """llama.cpp's build: the bindings' version (which pins llama.cpp) and its CPU features."""
+    return f"llama-cpp-python={llama.__version__};cpu={','.join(cpu_features())}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +154,7 @@ def _resident_bytes() -> int:
         return 0
 
 
-@llama.llama_log_callback  # type: ignore[untyped-decorator]
+@llama.llama_log_callback  # type: ignore[untyped-decorator]  # ctypes' CFUNCTYPE
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     if os.environ.get("EXPLORER_LLAMA_LOG"):
         os.write(2, text)

@@ -84,8 +84,12 @@ class Engine:
         # The primer by default (see __main__'s --primer); a model with its own
         # chat template knows how to answer and never gets one.
         self.primer = primer
+        # The model file, the engine's version and settings that change what a request
+        # gets (the primer, the filter, the prompt cache's KV copies), llama.cpp's build
+        # and the CPU features it computes with.
+        settings = f"primer={int(primer)};filter={int(content_filter)}"
         digest = hashlib.sha256(
-            f"{model.sha256};{__version__};{model.settings.numerics()}".encode()
+            f"{model.sha256};{__version__};{settings};{model.settings.numerics()}".encode()
         ).hexdigest()
         self.system_fingerprint = f"fp_{digest[:12]}"
         self.context_limit = min(CONTEXT_LIMIT, model.n_ctx_seq, model.n_ctx_train or CONTEXT_LIMIT)
@@ -120,7 +124,8 @@ class Engine:
         if request.model != self.model_id:
             raise EngineError(
                 404,
-                f"The model '{request.model}' does not exist on this engine; it serves '{self.model_id}'.",
+                f"The model '{request.model}' does not exist on this engine; "
+                f"it serves '{self.model_id}'.",
                 param="model",
                 code="model_not_found",
             )
@@ -130,7 +135,9 @@ class Engine:
             self.constrainer.check(grammar)
         if request.n is not None and request.n > self.scheduler.max_n:
             raise EngineError(
-                400, f"n must be at most {self.scheduler.max_n} on this engine, got {request.n}.", param="n"
+                400,
+                f"n must be at most {self.scheduler.max_n} on this engine, got {request.n}.",
+                param="n",
             )
         bias: dict[int, float] = {}
         for key, value in (request.logit_bias or {}).items():
@@ -192,7 +199,11 @@ class Engine:
     async def _events(self, spec: JobSpec) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Event] = asyncio.Queue()
-        job = Job(spec, lambda ev: loop.call_soon_threadsafe(queue.put_nowait, ev))
+
+        def emit(event: Event) -> None:  # called on the scheduler's thread
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+        job = Job(spec, emit)
         try:
             self.scheduler.submit(job)
         except QueueFull:
@@ -230,7 +241,9 @@ class Engine:
     def _logprob_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
         def one(token_id: int, logprob: float, trimmed: bool) -> dict[str, Any]:
             piece = self.model.token_bytes(token_id)
-            if trimmed and piece.startswith(b" "):  # as in the content: the space was the transcript's
+            if trimmed and piece.startswith(
+                b" "
+            ):  # as in the content: the space was the transcript's
                 piece = piece[1:]
             return {"token": token_text(piece), "logprob": logprob, "bytes": list(piece)}
 
@@ -249,7 +262,11 @@ class Engine:
                     "token_id": t.id,
                     "tokens": {str(i): token_text(self.model.token_bytes(i)) for i in ids},
                     "steps": [
-                        {"name": s.name, "token_ids": s.token_ids.tolist(), "probs": s.probs.tolist()}
+                        {
+                            "name": s.name,
+                            "token_ids": s.token_ids.tolist(),
+                            "probs": s.probs.tolist(),
+                        }
                         for s in t.explain
                     ],
                 }
@@ -322,7 +339,7 @@ class Engine:
         }
 
     async def chunks(self, prepared: Prepared) -> AsyncIterator[dict[str, Any]]:
-        """Yields `chat.completion.chunk` bodies; raises EngineError before the first one if refused."""
+        """Yields `chat.completion.chunk` bodies; raises EngineError before the first if refused."""
         spec = prepared.spec
         request = prepared.request
         include_usage = bool(request.stream_options and request.stream_options.include_usage)
@@ -332,14 +349,24 @@ class Engine:
             head["usage"] = None
 
         def chunk(i: int, delta: dict[str, Any], **extra: Any) -> dict[str, Any]:
-            c: dict[str, Any] = {"index": i, "delta": delta, "logprobs": None, "finish_reason": None}
+            c: dict[str, Any] = {
+                "index": i,
+                "delta": delta,
+                "logprobs": None,
+                "finish_reason": None,
+            }
             return head | {"choices": [c | extra]}
 
         events = self._events(spec)
         first = await anext(events)  # raises EngineError (busy) before anything is sent
         yield head | {
             "choices": [
-                {"index": i, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}
+                {
+                    "index": i,
+                    "delta": {"role": "assistant", "content": ""},
+                    "logprobs": None,
+                    "finish_reason": None,
+                }
                 for i in range(spec.n)
             ],
             "rendered_prompt": prepared.prompt.text,
@@ -394,7 +421,14 @@ class Engine:
                     usage = self._usage(event[1], self._predicted(prepared, generated))
                     yield head | {"choices": [], "usage": usage}
             else:
-                yield {"error": {"message": event[1], "type": "server_error", "param": None, "code": None}}
+                yield {
+                    "error": {
+                        "message": event[1],
+                        "type": "server_error",
+                        "param": None,
+                        "code": None,
+                    }
+                }
 
 
 async def _chain(first: list[Event], rest: AsyncIterator[Event]) -> AsyncIterator[Event]:

@@ -10,13 +10,11 @@ import pytest
 
 from explorer.api.catalog import (
     CHEATSHEET_PARAMS,
-    CHEATSHEET_RESPONSE_EXAMPLE,
     PARAMS,
     RESPONSE_FIELDS,
     Control,
     Param,
     ResponseField,
-    cheatsheet_example_check,
     corrections,
     default_text,
     demo_requests,
@@ -354,14 +352,6 @@ def test_every_parameter_says_what_the_engine_does(p: Param) -> None:
 def test_choice_controls_list_their_values(p: Param) -> None:
     assert len(p.choices) >= 2
     assert p.default is None or p.default in p.choices
-
-
-def test_cheatsheet_response_example_is_shown_invalid_and_fixed() -> None:
-    problem, fixed = cheatsheet_example_check()
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(CHEATSHEET_RESPONSE_EXAMPLE)
-    assert "line 12" in problem and "comma" in problem
-    assert json.loads(fixed)["choices"][0]["message"]["role"] == "assistant"
 
 
 def test_user_warning_names_both_replacements() -> None:

@@ -9,6 +9,20 @@ from scripts.engine_process import start_engine
 
 __all__ = ["start_engine"]  # a private engine with options, for the tests that need one
 
+# Every token of the bundled Gemma vocabulary that holds a newline, and the
+# end-of-generation tokens: banned with logit_bias, a choice cannot end its turn
+# ("\nUser:") or stop early, so it runs to max_tokens whatever the seed samples
+# on whatever CPU. (tests/engine/test_generation.py checks the list.)
+TURN_END_TOKENS = (1, *range(106, 138), 212, 248)
+NO_TURN_END = {str(t): -100 for t in TURN_END_TOKENS}
+# A comparison takes at most 32 logit_bias tokens (ComparisonLimits.max_logit_bias):
+# the same ban less the three longest newline runs (29 to 31 newlines in one token).
+NO_TURN_END_32 = {str(t): -100 for t in TURN_END_TOKENS if t not in (135, 136, 137)}
+
+# Seeds for properties checked over many samples (a seed samples other text on
+# another CPU, so no test may rest on one).
+SEEDS = range(8)
+
 
 @pytest.fixture(scope="session")
 def engine_root(engine_handle) -> str:
@@ -26,6 +40,11 @@ def chat(engine_root: str, model_id: str):
     """POSTs a chat completion body (model filled in) and returns the httpx response."""
 
     def post(body: dict, **kw) -> httpx.Response:
-        return httpx.post(f"{engine_root}/v1/chat/completions", json={"model": model_id, **body}, timeout=120, **kw)
+        return httpx.post(
+            f"{engine_root}/v1/chat/completions",
+            json={"model": model_id, **body},
+            timeout=120,
+            **kw,
+        )
 
     return post

@@ -14,6 +14,8 @@ import time
 import httpx
 import pytest
 
+from .conftest import NO_TURN_END
+
 pytestmark = pytest.mark.engine
 
 # Eight choices that cannot end their turn early (no newline, no end-of-turn
@@ -24,7 +26,7 @@ ENDLESS = {
     "n": 8,
     "temperature": 1.0,
     "seed": 3,
-    "logit_bias": {"107": -100, "108": -100, "1": -100, "106": -100},
+    "logit_bias": NO_TURN_END,
 }
 
 

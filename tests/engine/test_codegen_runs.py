@@ -21,6 +21,8 @@ from explorer.http.accumulate import accumulate
 from explorer.http.client import ChatClient
 from explorer.views.codegen import curl, python_httpx, python_sdk
 
+from .conftest import NO_TURN_END
+
 pytestmark = pytest.mark.engine
 
 TIMEOUT = 180
@@ -43,6 +45,8 @@ def make_request(model_id: str, *, stream: bool) -> ChatCompletionRequest:
         "seed": 7,
         "max_completion_tokens": 30,
         "stop": ["\n\n"],
+        # Text whatever the seed samples on this CPU (no newline, no early end of turn).
+        "logit_bias": NO_TURN_END,
     }
     if stream:
         fields |= {"stream": True, "stream_options": {"include_usage": True}}

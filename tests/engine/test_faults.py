@@ -17,6 +17,8 @@ from explorer.http.endpoints import Endpoint
 from explorer.runs.compare import Comparison, stream_variants
 from explorer.runs.history import SQLiteHistory
 
+from .conftest import NO_TURN_END, NO_TURN_END_32
+
 pytestmark = pytest.mark.engine
 
 COUNTING = [{"role": "user", "content": "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"}]
@@ -35,7 +37,8 @@ def own_engine(tmp_path, monkeypatch):
 def test_engine_killed_mid_comparison_keeps_the_text_and_restarts(own_engine, tmp_path):
     comparison = Comparison(
         model=own_engine.model,
-        base={"messages": COUNTING, "max_tokens": 400, "seed": 3},
+        # No turn end: both variants are still streaming when the engine dies, whatever they sample.
+        base={"messages": COUNTING, "max_tokens": 400, "seed": 3, "logit_bias": NO_TURN_END_32},
         variants=[{"temperature": 0.3}, {"temperature": 1.2}],
     )
     endpoint = Endpoint("embedded", own_engine.base_url)
@@ -83,7 +86,14 @@ def test_engine_killed_mid_comparison_keeps_the_text_and_restarts(own_engine, tm
     second = launcher.ensure_engine()
     assert second.pid != own_engine.pid
     with ChatClient(second.base_url, "") as fresh:
-        answer = fresh.create({"model": second.model, "messages": COUNTING, "max_tokens": 5})
-    assert answer.choices[0].message.content
+        answer = fresh.create(
+            {
+                "model": second.model,
+                "messages": COUNTING,
+                "max_tokens": 5,
+                "logit_bias": NO_TURN_END,
+            }
+        )
+    assert answer.choices[0].message.content and answer.choices[0].finish_reason == "length"
     # The dead engine's log is kept beside the new one's.
     assert (tmp_path / "engine.previous.log").exists()

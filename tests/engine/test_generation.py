@@ -7,6 +7,8 @@ import json
 import httpx
 import pytest
 
+from .conftest import NO_TURN_END, SEEDS, TURN_END_TOKENS
+
 pytestmark = pytest.mark.engine
 
 USER = lambda text: [{"role": "user", "content": text}]  # noqa: E731
@@ -24,62 +26,72 @@ def content(body: dict, i: int = 0) -> str:
     return body["choices"][i]["message"]["content"]
 
 
-def test_max_tokens_cuts_with_length(chat):
-    body = ok(chat({"messages": USER("Once upon a time"), "max_tokens": 5, "temperature": 0}))
-    assert body["choices"][0]["finish_reason"] == "length"
-    assert body["usage"]["completion_tokens"] == 5
-    assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + 5
-
-
-def test_max_completion_tokens_is_the_same_cap(chat):
+def test_without_turn_end_tokens_every_choice_runs_to_max_tokens(chat, engine_root):
+    """The tests' way to make a length independent of what a seed samples."""
+    for token in TURN_END_TOKENS[1:]:  # token 1 is <eos>, which has no text
+        text = httpx.post(f"{engine_root}/detokenize", json={"tokens": [token]}).json()["content"]
+        assert "\n" in text or text.startswith("<"), (token, text)
     body = ok(
-        chat({"messages": USER("Once upon a time"), "max_completion_tokens": 3, "temperature": 0})
+        chat(
+            {
+                "messages": USER("Hi"),
+                "max_tokens": 24,
+                "temperature": 1.5,
+                "n": 8,
+                "seed": 0,
+                "logit_bias": NO_TURN_END,
+            }
+        )
     )
-    assert body["choices"][0]["finish_reason"] == "length"
-    assert body["usage"]["completion_tokens"] == 3
+    assert [c["finish_reason"] for c in body["choices"]] == ["length"] * 8
+    assert all("\n" not in content(body, i) for i in range(8))
 
 
-def test_stop_truncates_and_is_not_returned(chat):
-    free = content(
-        ok(chat({"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0}))
-    )
+@pytest.mark.parametrize("cap", ["max_tokens", "max_completion_tokens"])
+def test_max_tokens_cuts_with_length(chat, cap):
+    for seed in SEEDS:
+        body = ok(
+            chat(
+                {
+                    "messages": USER("Once upon a time"),
+                    cap: 5,
+                    "seed": seed,
+                    "logit_bias": NO_TURN_END,
+                }
+            )
+        )
+        assert body["choices"][0]["finish_reason"] == "length"
+        assert body["usage"]["completion_tokens"] == 5
+        assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + 5
+    # Without the ban a choice may end its turn first: never past the cap, "length" only at it.
+    for seed in SEEDS:
+        body = ok(chat({"messages": USER("Once upon a time"), cap: 3, "seed": seed}))
+        used, reason = body["usage"]["completion_tokens"], body["choices"][0]["finish_reason"]
+        assert used <= 3
+        assert reason == "stop" or (reason == "length" and used == 3)
+
+
+# 30 tokens that cannot end early: always enough words to pick a stop sequence from.
+FREE = {"messages": USER("Once upon a time"), "max_tokens": 30, "logit_bias": NO_TURN_END}
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_stop_truncates_and_is_not_returned(chat, seed):
+    free = content(ok(chat(FREE | {"seed": seed})))
     words = free.split()
     assert len(words) > 4, free
     stop = " " + words[3]  # a sequence that straddles tokens as often as not
     expected = free[: free.index(stop)]
-    body = ok(
-        chat(
-            {
-                "messages": USER("Once upon a time"),
-                "max_tokens": 30,
-                "temperature": 0,
-                "stop": [stop],
-            }
-        )
-    )
+    body = ok(chat(FREE | {"seed": seed, "stop": [stop]}))
     assert content(body) == expected
     assert stop not in content(body)
     assert body["choices"][0]["finish_reason"] == "stop"
 
 
 def test_stop_also_applies_when_streaming(chat, engine_root, model_id):
-    free = content(
-        ok(chat({"messages": USER("Once upon a time"), "max_tokens": 30, "temperature": 0}))
-    )
+    free = content(ok(chat(FREE | {"seed": 1})))
     stop = " " + free.split()[3]
-    text = "".join(
-        d
-        for d, _ in _stream(
-            engine_root,
-            model_id,
-            {
-                "messages": USER("Once upon a time"),
-                "max_tokens": 30,
-                "temperature": 0,
-                "stop": stop,
-            },
-        )
-    )
+    text = "".join(d for d, _ in _stream(engine_root, model_id, FREE | {"seed": 1, "stop": stop}))
     assert text == free[: free.index(stop)]
 
 
@@ -113,22 +125,30 @@ def test_logit_bias_plus_100_forces_a_token(chat, engine_root):
 
 
 def test_frequency_penalty_lowers_repetition(chat):
-    def distinct_ratio(penalty: float) -> float:
+    """Over many seeds: the mean share of distinct tokens rises by more than 0.2."""
+
+    def mean_distinct_ratio(penalty: float) -> float:
         body = ok(
             chat(
                 {
                     "messages": REPETITIVE,
                     "max_tokens": 40,
-                    "temperature": 0,
+                    "temperature": 0.7,
                     "frequency_penalty": penalty,
                     "logprobs": True,
+                    "n": 8,
+                    "seed": 0,
+                    "logit_bias": NO_TURN_END,
                 }
             )
         )
-        tokens = [t["token"] for t in body["choices"][0]["logprobs"]["content"]]
-        return len(set(tokens)) / len(tokens)
+        ratios = []
+        for choice in body["choices"]:
+            tokens = [t["token"] for t in choice["logprobs"]["content"]]
+            ratios.append(len(set(tokens)) / len(tokens))
+        return sum(ratios) / len(ratios)
 
-    assert distinct_ratio(2.0) > distinct_ratio(0.0) + 0.2
+    assert mean_distinct_ratio(2.0) > mean_distinct_ratio(0.0) + 0.2
 
 
 def test_temperature_zero_is_argmax(chat):
@@ -174,11 +194,16 @@ def test_n_gives_n_choices(chat):
     }
     body = ok(chat(req | {"n": 3}))
     assert [c["index"] for c in body["choices"]] == [0, 1, 2]
-    assert len({content(body, i) for i in range(3)}) > 1  # each choice has its own random stream
     # choice 0 uses the same random stream as a lone request with that seed
     assert content(body, 0) == content(ok(chat(req)))
+    # each choice has its own random stream: over many seeds, choices of one request differ
+    alike = 0
+    for seed in SEEDS:
+        many = ok(chat(req | {"n": 3, "seed": seed, "logit_bias": NO_TURN_END}))
+        alike += len({content(many, i) for i in range(3)}) == 1
+    assert alike <= 1, f"all 3 choices were the same text for {alike} of {len(SEEDS)} seeds"
     reported = [len(c["logprobs"]["content"]) for c in body["choices"]]
-    for c, count in zip(body["choices"], reported):
+    for c, count in zip(body["choices"], reported, strict=True):
         if c["finish_reason"] == "length":
             assert count == 12
     assert sum(reported) <= body["usage"]["completion_tokens"] <= 36
@@ -196,8 +221,9 @@ def test_seed_reproduces_content_and_logprobs(chat):
     a, b = ok(chat(req)), ok(chat(req))
     assert a["choices"] == b["choices"]
     assert a["system_fingerprint"] == b["system_fingerprint"]
-    c = ok(chat(req | {"seed": 4321}))
-    assert content(c) != content(a)
+    # other seeds draw other numbers: over many seeds, nearly every text differs
+    texts = [content(ok(chat(req | {"seed": s, "logit_bias": NO_TURN_END}))) for s in SEEDS]
+    assert len(set(texts)) >= len(SEEDS) - 1, texts
 
 
 def _stream(engine_root: str, model_id: str, body: dict):
@@ -282,26 +308,27 @@ def test_without_include_usage_no_usage_chunk(engine_root, model_id):
     assert all("usage" not in c for c in chunks)
 
 
-def test_logprobs_carry_bytes_and_sorted_alternatives(chat):
-    body = ok(
-        chat(
-            {
-                "messages": USER("Café au lait"),
-                "max_tokens": 10,
-                "seed": 2,
-                "logprobs": True,
-                "top_logprobs": 5,
-            }
-        )
-    )
-    entries = body["choices"][0]["logprobs"]["content"]
-    assert entries
-    joined = b"".join(bytes(e["bytes"]) for e in entries).decode("utf-8", "replace")
-    assert joined == content(body)
-    for e in entries:
-        alts = [a["logprob"] for a in e["top_logprobs"]]
-        assert len(alts) == 5 and alts == sorted(alts, reverse=True)
-        assert e["logprob"] <= alts[0] + 1e-9
+@pytest.mark.parametrize("runs_on", [True, False], ids=["runs-on", "may-stop"])
+def test_logprobs_carry_bytes_and_sorted_alternatives(chat, runs_on):
+    for seed in SEEDS[:3]:
+        request = {
+            "messages": USER("Café au lait"),
+            "max_tokens": 10,
+            "seed": seed,
+            "logprobs": True,
+            "top_logprobs": 5,
+        }
+        body = ok(chat(request | ({"logit_bias": NO_TURN_END} if runs_on else {})))
+        entries = body["choices"][0]["logprobs"]["content"]
+        assert isinstance(entries, list)
+        if runs_on:
+            assert len(entries) == 10
+        joined = b"".join(bytes(e["bytes"]) for e in entries).decode("utf-8", "replace")
+        assert joined == content(body)
+        for e in entries:
+            alts = [a["logprob"] for a in e["top_logprobs"]]
+            assert len(alts) == 5 and alts == sorted(alts, reverse=True)
+            assert e["logprob"] <= alts[0] + 1e-9
 
 
 def test_rendered_prompt_is_a_transcript(chat):
@@ -311,30 +338,36 @@ def test_rendered_prompt_is_a_transcript(chat):
 
 
 def test_explain_reports_each_pipeline_step(chat):
-    body = ok(
-        chat(
-            {
-                "messages": USER("Once upon a time"),
-                "max_tokens": 3,
-                "seed": 1,
-                "top_p": 0.2,
-                "explain": 5,
-            }
+    cut = 0
+    for seed in SEEDS[:4]:
+        body = ok(
+            chat(
+                {
+                    "messages": USER("Once upon a time"),
+                    "max_tokens": 3,
+                    "seed": seed,
+                    "top_p": 0.2,
+                    "explain": 5,
+                    "logit_bias": NO_TURN_END,
+                }
+            )
         )
-    )
-    positions = body["choices"][0]["explain"]
-    assert len(positions) == 3
-    names = [s["name"] for s in positions[0]["steps"]]
-    assert names[0] == "raw" and names[-1] == "top_p"
-    before, final = positions[0]["steps"][-2], positions[0]["steps"][-1]
-    assert before["token_ids"] == final["token_ids"]
-    assert sum(final["probs"]) <= 1 + 1e-6
-    chosen = final["token_ids"].index(positions[0]["token_id"])
-    assert final["probs"][chosen] > 0
-    # top_p renormalises: every kept token gains, every cut token drops to 0
-    for p_before, p_after in zip(before["probs"], final["probs"]):
-        assert p_after == 0 or p_after >= p_before
-    assert any(p == 0 for pos in positions for p in pos["steps"][-1]["probs"])
+        positions = body["choices"][0]["explain"]
+        assert len(positions) == 3
+        for pos in positions:
+            names = [s["name"] for s in pos["steps"]]
+            assert names[0] == "raw" and names[-1] == "top_p"
+            before, final = pos["steps"][-2], pos["steps"][-1]
+            assert before["token_ids"] == final["token_ids"]
+            assert sum(final["probs"]) <= 1 + 1e-6
+            chosen = final["token_ids"].index(pos["token_id"])
+            assert final["probs"][chosen] > 0
+            # top_p renormalises: every kept token gains, every cut token drops to 0
+            for p_before, p_after in zip(before["probs"], final["probs"], strict=True):
+                assert p_after == 0 or p_after >= p_before
+            cut += any(p == 0 for p in final["probs"])
+    # top_p 0.2 keeps one token wherever the top one holds 20%: over 12 positions, some cut
+    assert cut > 0
 
 
 def test_tokenize_and_detokenize_round_trip(engine_root):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import openai
 import pytest
 
+from .conftest import NO_TURN_END
+
 pytestmark = pytest.mark.engine
 
 
@@ -21,19 +23,31 @@ def test_non_streamed(client, model_id):
         seed=5,
         logprobs=True,
         top_logprobs=3,
+        logit_bias=NO_TURN_END,  # 12 tokens whatever the seed samples on this CPU
     )
     assert completion.object == "chat.completion"
     assert completion.choices[0].message.role == "assistant"
-    assert completion.choices[0].finish_reason in ("stop", "length")
-    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+    assert completion.choices[0].finish_reason == "length"
+    assert len(completion.choices[0].logprobs.content) == 12
+    assert (
+        completion.usage.total_tokens
+        == completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
     assert len(completion.choices[0].logprobs.content[0].top_logprobs) == 3
     assert completion.system_fingerprint.startswith("fp_")
 
 
 def test_streamed_matches_non_streamed(client, model_id):
-    kwargs = dict(model=model_id, messages=[{"role": "user", "content": "Once upon a time"}], max_tokens=16, seed=9)
+    kwargs = dict(
+        model=model_id,
+        messages=[{"role": "user", "content": "Once upon a time"}],
+        max_tokens=16,
+        seed=9,
+    )
     whole = client.chat.completions.create(**kwargs).choices[0].message.content
-    stream = client.chat.completions.create(**kwargs, stream=True, stream_options={"include_usage": True})
+    stream = client.chat.completions.create(
+        **kwargs, stream=True, stream_options={"include_usage": True}
+    )
     parts, usage = [], None
     for chunk in stream:
         if chunk.choices:
@@ -46,7 +60,11 @@ def test_streamed_matches_non_streamed(client, model_id):
 
 def test_errors_surface_as_sdk_exceptions(client, model_id):
     with pytest.raises(openai.BadRequestError) as info:
-        client.chat.completions.create(model=model_id, messages=[{"role": "user", "content": "x"}], temperature=3)
+        client.chat.completions.create(
+            model=model_id, messages=[{"role": "user", "content": "x"}], temperature=3
+        )
     assert info.value.body["param"] == "temperature"
     with pytest.raises(openai.NotFoundError):
-        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="no-such-model", messages=[{"role": "user", "content": "x"}]
+        )

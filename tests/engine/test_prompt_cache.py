@@ -102,6 +102,14 @@ def test_the_engine_flag_turns_the_primer_on_and_the_request_off(primed):
     assert body["rendered_prompt"] == "System: You are a helpful assistant.\nUser: Hi\nAssistant:"
 
 
+def test_the_engine_settings_are_in_the_fingerprint(engine_root, primed, cached):
+    """The primer, the filter and the prompt cache change the answer: and the fingerprint."""
+    fingerprints = [
+        httpx.get(f"{r}/health").json()["system_fingerprint"] for r in (engine_root, primed, cached)
+    ]
+    assert len(set(fingerprints)) == 3, fingerprints
+
+
 # ---------------------------------------------------------------- the prompt cache
 
 

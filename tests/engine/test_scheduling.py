@@ -11,15 +11,17 @@ import pytest
 
 from explorer.engine import launcher
 
-from .conftest import start_engine
+from .conftest import NO_TURN_END, start_engine
 
 pytestmark = pytest.mark.engine
 
+# Cannot end its turn early: it holds its slots for many seconds on any CPU.
 LONG = {
     "messages": [{"role": "user", "content": "Count: 1, 2, 3,"}],
     "max_tokens": 2000,
     "temperature": 1.0,
     "seed": 1,
+    "logit_bias": NO_TURN_END,
 }
 
 
