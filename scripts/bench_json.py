@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.engine.conftest import start_engine  # noqa: E402
+from scripts.engine_process import start_engine  # noqa: E402
 
 PROMPTS = [
     "Describe a cat as JSON.",
