@@ -22,13 +22,14 @@ def test_cpu_features_are_those_the_build_reports() -> None:
     assert f"llama-cpp-python={llama_cpp.__version__}" in llama_build()
 
 
-def test_other_cpu_features_or_settings_give_other_numerics(
+def test_other_cpu_features_or_cache_give_other_numerics(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = ModelSettings("model.gguf")
     here = settings.numerics()
     assert ModelSettings("model.gguf").numerics() == here  # stable
-    assert ModelSettings("model.gguf", n_threads=4).numerics() != here
+    # Measured: 1 to 4 threads give the same logits, so the thread count is left out.
+    assert ModelSettings("model.gguf", n_threads=4).numerics() == here
     assert ModelSettings("model.gguf", cache_slots=8).numerics() != here  # KV copies
     monkeypatch.setattr(model, "cpu_features", lambda: ("AVX", "AVX2", "F16C", "FMA"))
     assert settings.numerics() != here
