@@ -56,6 +56,8 @@ def connect_and_probe(page: Page, app: AppServer, base_url: str) -> None:
     key(page, "connection_test").get_by_role("button").click()
     table = key(page, "connection_capabilities")
     expect(table).to_be_visible(timeout=RUN_MS)
+    expect(table.locator("tbody tr")).to_have_count(5)  # every probe's row drawn
+    wait_for_app(page)
     rows = {
         row.locator("th, td").first.inner_text(): row.inner_text()
         for row in table.locator("tbody tr").all()

@@ -40,11 +40,9 @@ def chat(engine_root: str, model_id: str):
     """POSTs a chat completion body (model filled in) and returns the httpx response."""
 
     def post(body: dict, **kw) -> httpx.Response:
+        kw.setdefault("timeout", 120)  # a test may allow more (many seeds on a busy machine)
         return httpx.post(
-            f"{engine_root}/v1/chat/completions",
-            json={"model": model_id, **body},
-            timeout=120,
-            **kw,
+            f"{engine_root}/v1/chat/completions", json={"model": model_id, **body}, **kw
         )
 
     return post
