@@ -74,10 +74,10 @@ def chat(engine_root: str, model_id: str):
     """POSTs a chat completion body (model filled in) and returns the httpx response."""
 
     def post(body: dict, **kw) -> httpx.Response:
+        kw.setdefault("timeout", 120)
         return httpx.post(
             f"{engine_root}/v1/chat/completions",
             json={"model": model_id, **body},
-            timeout=120,
             **kw,
         )
 
