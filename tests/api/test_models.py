@@ -15,6 +15,7 @@ from explorer.api import (
     ErrorBody,
     dependency_param,
 )
+from explorer.api.cheatsheet_example import AS_PRINTED
 
 BASE = {"model": "m", "messages": [{"role": "user", "content": "Hi"}]}
 
@@ -266,27 +267,7 @@ def test_completion_limit_prefers_the_current_name():
     assert ChatCompletionRequest.model_validate(BASE | {"max_tokens": 50}).completion_limit == 50
 
 
-CHEATSHEET_RESPONSE = """{
-  "id": "chatcmpl-123",
-  "object": "chat.completion",
-  "created": 1677652288,
-  "model": "gpt-3.5-turbo-0125",
-  "system_fingerprint": "fp_44709d6fcb",
-  "choices": [{
-    "index": 0,
-    "message": {
-      "role": "assistant",
-      "content": "\\n\\nHello there, how may I assist you today?",
-    },
-    "logprobs": null,
-    "finish_reason": "stop"
-  }],
-  "usage": {
-    "prompt_tokens": 9,
-    "completion_tokens": 12,
-    "total_tokens": 21
-  }
-}"""
+CHEATSHEET_RESPONSE = AS_PRINTED  # the example as the cheatsheet prints it
 
 
 def test_the_cheatsheets_response_example_parses():

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from explorer.api import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+from explorer.api.cheatsheet_example import corrected
 from explorer.http.client import MAX_RETRY_DELAY, ChatClient, ChatStream, StreamEvent
 from explorer.http.errors import (
     APIConnectionError,
@@ -477,27 +478,7 @@ def test_stream_chunk_and_event_iterators_share_one_reader() -> None:
 # ---------------------------------------------------------------- create(), models()
 
 # The cheatsheet's example response, with its trailing comma removed.
-CHEATSHEET_RESPONSE = """{
-  "id": "chatcmpl-123",
-  "object": "chat.completion",
-  "created": 1677652288,
-  "model": "gpt-3.5-turbo-0125",
-  "system_fingerprint": "fp_44709d6fcb",
-  "choices": [{
-    "index": 0,
-    "message": {
-      "role": "assistant",
-      "content": "\\n\\nHello there, how may I assist you today?"
-    },
-    "logprobs": null,
-    "finish_reason": "stop"
-  }],
-  "usage": {
-    "prompt_tokens": 9,
-    "completion_tokens": 12,
-    "total_tokens": 21
-  }
-}"""
+CHEATSHEET_RESPONSE = corrected()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
