@@ -52,6 +52,12 @@ PREFILL_SHARE = 2.0
 # With nothing decoding, prompts are evaluated for this long before the loop
 # looks at cancellations and new arrivals again.
 PREFILL_SLICE = 0.1
+# A choice that has shown no text yet is decoded in every group, up to this many
+# tokens, instead of once a round: a learner who just pressed Run sees words
+# within a few groups rather than a few rounds (a round of 60 rows takes half a
+# second on 2 cores). The first text often needs three tokens: the space after
+# "Assistant:", then a word held until it is complete (content filter).
+CATCH_UP_TOKENS = 4
 
 
 class QueueFull(Exception):
@@ -109,6 +115,8 @@ class _Choice:
     tokens: list[TokenInfo] = field(default_factory=list)
     counts: dict[int, int] = field(default_factory=dict)
     finished: bool = False
+    shown: bool = False  # some of its text has been released
+    decoded_in: int = 0  # the last round that decoded it
     matcher: Any = None  # the choice's place in its grammar, if constrained
 
 
@@ -153,6 +161,7 @@ class Scheduler:
         self._prefilling: list[Job] = []  # admitted, prompt not fully evaluated (leaders only)
         self._active: list[Job] = []
         self._free_seqs = list(range(model.settings.n_seq_max))
+        self._round_no = 0
         self.cache = PromptCache(range(model.settings.n_seq_max, model.n_streams))
         self._cv = threading.Condition()
         self._stop = False
@@ -287,27 +296,43 @@ class Scheduler:
         ]
 
     def _round(self) -> None:
-        """Advances each decoding sequence by one token; evaluates prompts between groups."""
-        pending = [(j, c) for j in self._active for c in j.choices if c.next_token is not None]
-        if not pending:
+        """Advances each decoding sequence by one token; evaluates prompts between groups.
+
+        The rows of each group are chosen afresh: choices that joined during the
+        round take part in it, and choices with no text shown yet go first
+        (`CATCH_UP_TOKENS`).
+        """
+        self._round_no += 1
+        if not self._due():
             self._prefill_for(PREFILL_SLICE)
-        lo = 0
-        for size in self.costs.plan(len(pending)):
-            group = pending[lo : lo + size]
-            lo += size
+        while due := self._due():
+            group = due[: self.costs.plan(len(due))[0]]
             started = time.perf_counter()
             rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
             self.model.decode(rows)
-            self.costs.observe(size, time.perf_counter() - started)
+            self.costs.observe(len(group), time.perf_counter() - started)
             for i, (job, c) in enumerate(group):
                 c.pos += 1
                 c.next_token = None
+                c.decoded_in = self._round_no
                 self._sample(job, c, self.model.logits(i))
+            for job in {id(j): j for j, _ in group}.values():
+                self._retire_if_done(job)
             if self._waiting or self._prefilling:
                 self._admit()
                 self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
-        for job in list(self._active):
-            self._retire_if_done(job)
+
+    def _due(self) -> list[tuple[Job, _Choice]]:
+        """The choices to decode next in this round, those with no text shown first."""
+        due = [
+            (j, c)
+            for j in self._active
+            for c in j.choices
+            if c.next_token is not None
+            and (c.decoded_in < self._round_no or (not c.shown and len(c.tokens) < CATCH_UP_TOKENS))
+        ]
+        due.sort(key=lambda jc: jc[1].shown)  # stable: arrival order otherwise
+        return due
 
     def _prefill_for(self, budget: float) -> None:
         """Evaluates prompt chunks for about `budget` seconds (one at least, if a prompt waits)."""
@@ -429,6 +454,7 @@ class Scheduler:
         return TokenInfo(token, piece, float(raw[token]) - norm, top, explain)
 
     def _report(self, job: Job, c: _Choice, delta: Delta) -> None:
+        c.shown = c.shown or bool(delta.text)
         if delta.text or delta.tokens:
             job.emit(("delta", c.index, delta, [c.tokens[i] for i in delta.tokens]))
 

@@ -1,0 +1,127 @@
+"""Learners who join a busy engine are decoded in every group until their text shows.
+
+The scheduler runs in this process on the real model, with fixed decode costs
+(so the groups are the same on every machine: 7 rows, then the rest), and a
+spy records the sequences of every decode call. The property is about calls,
+not seconds, so it holds on a shared machine: from a newcomer's first token
+until its first text is released, every decode group includes it, for up to
+`CATCH_UP_TOKENS` tokens, while the streams already running keep one token a
+round. (That the bytes stay those of the request run alone is the
+determinism tests' part: any split into groups gives the same numbers.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from explorer.api import ChatCompletionRequest
+from explorer.engine.decode_costs import DecodeCosts
+from explorer.engine.model import (
+    MAX_DECODE_ROWS,
+    LlamaModel,
+    ModelSettings,
+    Row,
+    default_model_path,
+)
+from explorer.engine.scheduler import CATCH_UP_TOKENS, Job
+from explorer.engine.service import Engine
+
+pytestmark = pytest.mark.engine
+
+COUNTING = "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"
+# The cost per row falls with the row count: 7-row groups are always the cheapest plan.
+COSTS = {k: 1.0 + 0.1 * k for k in range(1, MAX_DECODE_ROWS + 1)}
+EARLIER = 24  # streams decoding when the newcomers arrive: four groups a round
+
+
+class Recorder:
+    """Runs one job; keeps its sequence and how many decode calls came before its first text."""
+
+    def __init__(self, engine: Engine, body: dict[str, Any], calls: list[tuple[int, ...]]):
+        request = ChatCompletionRequest.model_validate({"model": engine.model_id} | body)
+        self.seq: int | None = None
+        self.submitted = len(calls)  # decode calls made before it (sequences are reused)
+        self.first_text_call: int | None = None
+        self.done = threading.Event()
+        self.failure: str | None = None
+        self._calls = calls
+        self.job = Job(engine.prepare(request).spec, self._emit)
+
+    def _emit(self, event: tuple[Any, ...]) -> None:  # on the scheduler's thread
+        if self.seq is None and self.job.seqs:
+            self.seq = self.job.seqs[0]
+        if event[0] == "delta" and event[2].text and self.first_text_call is None:
+            self.first_text_call = len(self._calls)
+        elif event[0] == "error":
+            self.failure = str(event[1])
+        if event[0] in ("done", "error"):
+            self.done.set()
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[tuple[Engine, list[tuple[int, ...]]]]:
+    model = LlamaModel(ModelSettings(path=str(default_model_path()), n_seq_max=32))
+    engine = Engine(model)
+    engine.scheduler.costs = DecodeCosts(COSTS)
+    calls: list[tuple[int, ...]] = []
+    decode = model.decode
+
+    def spy(rows: list[Row]) -> None:
+        if len({r.seq for r in rows}) == len(rows):  # a decode group, not a prompt chunk
+            calls.append(tuple(r.seq for r in rows))
+        decode(rows)
+
+    model.decode = spy  # type: ignore[method-assign]
+    yield engine, calls
+    engine.close()
+
+
+def submit(
+    engine: Engine, calls: list[tuple[int, ...]], bodies: list[dict[str, Any]]
+) -> list[Recorder]:
+    recorders = [Recorder(engine, b, calls) for b in bodies]
+    for r in recorders:
+        engine.scheduler.submit(r.job)
+    return recorders
+
+
+def test_newcomers_are_in_every_group_until_their_text_shows(engine) -> None:
+    eng, calls = engine
+    busy = {"messages": [{"role": "user", "content": COUNTING}], "max_tokens": 96}
+    earlier = submit(
+        eng, calls, [busy | {"n": 8, "seed": s, "temperature": 0.8} for s in range(EARLIER // 8)]
+    )
+    while len(calls) < 8:  # two rounds of the earlier streams
+        assert not earlier[0].done.wait(0.005), "the earlier requests ended too soon"
+    # One newcomer every few groups, so they join at different points of a round.
+    # Counting: the first text often needs three tokens (" ", "1", ","): the space
+    # after "Assistant:" is trimmed, and a number waits until it is complete.
+    newcomers = []
+    for seed in range(6):
+        seen = len(calls)
+        newcomers += submit(
+            eng, calls, [busy | {"max_tokens": 8, "seed": seed, "temperature": 0.3}]
+        )
+        while len(calls) < seen + 5:
+            assert not earlier[0].done.wait(0.005), "the earlier requests ended too soon"
+    for r in [*earlier, *newcomers]:
+        assert r.done.wait(300), "a request never ended"
+        assert r.failure is None, r.failure
+    later = 0  # decode calls, after a newcomer's first one, before its first text
+    for r in newcomers:
+        assert r.seq is not None and r.seq >= EARLIER and r.first_text_call is not None
+        joined = next(i for i in range(r.submitted, len(calls)) if r.seq in calls[i])
+        # Decode calls between its first token (from its prompt) and its first text,
+        # capped where the catch-up ends.
+        window = calls[joined : min(r.first_text_call, joined + CATCH_UP_TOKENS - 1)]
+        later += max(0, len(window) - 1)
+        assert all(r.seq in call for call in window), (r.seq, window)
+        # The earlier streams go on meanwhile, at most a token a round: a window of
+        # three groups spans at most two of their rounds.
+        assert all(sum(s in call for call in window) <= 2 for s in range(EARLIER)), window
+    # Some first text needed several decode calls: the property was tested.
+    assert later > 0, "every newcomer showed text within one decode call"
