@@ -208,6 +208,17 @@ def learner(
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine_work(base_url: str) -> dict[str, float]:
+    """The engine's model-thread counters (seconds busy, decoding, on prompts; tokens)."""
+    return dict(httpx.get(base_url.removesuffix("/v1") + "/health", timeout=10).json()["work"])
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -349,6 +360,8 @@ def main() -> int:
         pick = random.Random(2024)  # the same arrival times run after run
         delays = [pick.uniform(0.0, spread) for _ in comparisons]
         results: list[dict[str, Any]] = []
+        work0 = engine_work(engine.base_url)
+        cpu0 = cpu_seconds(engine.pid), cpu_seconds(app.pid), sum(os.times()[:2])
         t0 = time.perf_counter()
         learners = [
             threading.Thread(target=learner, args=(endpoint, c, d, store, results))
@@ -362,6 +375,8 @@ def main() -> int:
         for t in learners:
             t.join()
         wall = time.perf_counter() - t0
+        cpu1 = cpu_seconds(engine.pid), cpu_seconds(app.pid), sum(os.times()[:2])
+        work = {k: v - work0[k] for k, v in engine_work(engine.base_url).items()}
         stop.set()
 
         failures = [r["error"] for r in results if r.get("error")]
@@ -409,6 +424,22 @@ def main() -> int:
         print(
             f"aggregate: {tokens} tokens in {wall:.1f} s = {tokens / wall:.1f} tokens/s, "
             f"{tokens / wall / ceiling:.2f} of the ceiling"
+        )
+        # Where the time went: the model thread's share of the wall, how fast it decoded
+        # while it did, and the CPU the other processes took from the 2 cores it needs.
+        decoding = work["decoded_tokens"] / work["decode_seconds"] if work["decode_seconds"] else 0
+        rest = work["busy_seconds"] - work["decode_seconds"] - work["prompt_seconds"]
+        print(
+            f"engine model thread: busy {work['busy_seconds']:.1f} s of {wall:.1f} s; "
+            f"decoding {work['decode_seconds']:.1f} s ({work['decoded_tokens']:.0f} tokens, "
+            f"{decoding:.1f} tokens/s = {decoding / ceiling:.2f} of the ceiling), "
+            f"prompts {work['prompt_seconds']:.1f} s ({work['prompt_tokens']:.0f} tokens), "
+            f"sampling and the rest {rest:.1f} s"
+        )
+        print(
+            f"CPU seconds during the load ({os.cpu_count()} cores x {wall:.1f} s = "
+            f"{(os.cpu_count() or 1) * wall:.0f}): engine {cpu1[0] - cpu0[0]:.0f}, "
+            f"app {cpu1[1] - cpu0[1]:.0f}, learners' clients (this script) {cpu1[2] - cpu0[2]:.0f}"
         )
         print(
             "outputs byte-identical to the same requests sent alone: "

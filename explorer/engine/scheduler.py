@@ -162,6 +162,14 @@ class Scheduler:
         self._active: list[Job] = []
         self._free_seqs = list(range(model.settings.n_seq_max))
         self._round_no = 0
+        # Where the model thread's time goes (read by /health, printed by the load script).
+        self._work = {
+            "busy_seconds": 0.0,
+            "decode_seconds": 0.0,
+            "decoded_tokens": 0,
+            "prompt_seconds": 0.0,
+            "prompt_tokens": 0,
+        }
         self.cache = PromptCache(range(model.settings.n_seq_max, model.n_streams))
         self._cv = threading.Condition()
         self._stop = False
@@ -192,6 +200,17 @@ class Scheduler:
                 "cached_prefixes": len(self.cache),
             }
 
+    @property
+    def work(self) -> dict[str, float]:
+        """Seconds the model thread spent working, decoding and evaluating prompts, and tokens."""
+        with self._cv:
+            return dict(self._work)
+
+    def _count(self, **amounts: float) -> None:
+        with self._cv:
+            for key, amount in amounts.items():
+                self._work[key] += amount
+
     def close(self) -> None:
         with self._cv:
             self._stop = True
@@ -212,6 +231,7 @@ class Scheduler:
                     self._drop_cancelled_waiting()
                 if self._stop:
                     return
+            started = time.perf_counter()
             try:
                 self._drop_cancelled()
                 self._admit()
@@ -219,6 +239,7 @@ class Scheduler:
             except Exception as exc:  # fail every running job, keep serving
                 log.exception("engine step failed")
                 self._fail_all(f"the engine failed: {exc}")
+            self._count(busy_seconds=time.perf_counter() - started)
 
     def _admissible(self) -> bool:
         return bool(self._waiting) and self._waiting[0].spec.n <= len(self._free_seqs)
@@ -310,7 +331,9 @@ class Scheduler:
             started = time.perf_counter()
             rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
             self.model.decode(rows)
-            self.costs.observe(len(group), time.perf_counter() - started)
+            took = time.perf_counter() - started
+            self.costs.observe(len(group), took)
+            self._count(decode_seconds=took, decoded_tokens=len(group))
             for i, (job, c) in enumerate(group):
                 c.pos += 1
                 c.next_token = None
@@ -351,9 +374,11 @@ class Scheduler:
         chunk = spec.prompt[lo:hi]
         last = hi >= len(spec.prompt)
         seq0 = job.choices[0].seq
+        started = time.perf_counter()
         m.decode(
             [Row(t, lo + i, seq0, logits=last and i == len(chunk) - 1) for i, t in enumerate(chunk)]
         )
+        self._count(prompt_seconds=time.perf_counter() - started, prompt_tokens=len(chunk))
         job.prefilled = hi
         if hi in spec.keep and self._quiet(job) and not self.cache.holds(spec.prompt[:hi]):
             slot = self.cache.claim(spec.prompt[:hi], key=spec.cache_key)

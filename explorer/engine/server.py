@@ -70,7 +70,16 @@ def _param_path(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("system", "developer", "user", "assistant", "tool", "function-after", "str", "list[str]"):
+        elif part in (
+            "system",
+            "developer",
+            "user",
+            "assistant",
+            "tool",
+            "function-after",
+            "str",
+            "list[str]",
+        ):
             continue  # union branch names, not fields
         elif part.startswith(("function-", "list[", "dict[", "literal[", "json-or-python")):
             continue
@@ -85,16 +94,22 @@ def validation_error(exc: ValidationError) -> EngineError:
     param = _param_path(tuple(first["loc"])) or None
     msg = first["msg"].removeprefix("Value error, ")
     if param is None and (named := dependency_param(msg)):
-        return EngineError(400, f"{named} {msg[len(named) + 2 :]}.", param=named, code="invalid_value")
+        return EngineError(
+            400, f"{named} {msg[len(named) + 2 :]}.", param=named, code="invalid_value"
+        )
     if first["type"] == "extra_forbidden":
         msg = f"Unrecognized request argument supplied: {param}"
     elif first["type"] == "missing":
         msg = f"Missing required parameter: '{param}'."
     elif param:
         shown = first.get("input")
-        got = f" (got {json.dumps(shown)[:80]})" if isinstance(shown, (int, float, str, bool)) else ""
+        got = (
+            f" (got {json.dumps(shown)[:80]})" if isinstance(shown, (int, float, str, bool)) else ""
+        )
         msg = f"Invalid value for '{param}': {msg}{got}."
-    return EngineError(400, msg, param=param, code="invalid_value" if first["type"] != "missing" else None)
+    return EngineError(
+        400, msg, param=param, code="invalid_value" if first["type"] != "missing" else None
+    )
 
 
 async def _json_body(request: Request) -> Any:
@@ -117,7 +132,9 @@ def create_app(engine: Engine) -> Starlette:
         try:
             body = await _json_body(request)
             if not isinstance(body, dict):
-                raise EngineError(400, "The request body must be a JSON object.", code="invalid_json")
+                raise EngineError(
+                    400, "The request body must be a JSON object.", code="invalid_json"
+                )
             try:
                 parsed = ChatCompletionRequest.model_validate(body)
             except ValidationError as exc:
@@ -145,14 +162,23 @@ def create_app(engine: Engine) -> Starlette:
                 await chunks.aclose()  # the client left: cancel the job, free its slots
 
         return StreamingResponse(
-            sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            sse(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     async def models(request: Request) -> Response:
         return JSONResponse(
             {
                 "object": "list",
-                "data": [{"id": engine.model_id, "object": "model", "created": engine.created, "owned_by": "local"}],
+                "data": [
+                    {
+                        "id": engine.model_id,
+                        "object": "model",
+                        "created": engine.created,
+                        "owned_by": "local",
+                    }
+                ],
             }
         )
 
@@ -164,6 +190,7 @@ def create_app(engine: Engine) -> Starlette:
                 "system_fingerprint": engine.system_fingerprint,
                 "chat_template": engine.template is not None,
                 **engine.scheduler.load,
+                "work": engine.scheduler.work,
             }
         )
 
@@ -189,9 +216,13 @@ def create_app(engine: Engine) -> Starlette:
         try:
             body = await _json_body(request)
             ids = body.get("tokens") if isinstance(body, dict) else None
-            if not isinstance(ids, list) or not all(isinstance(i, int) and 0 <= i < engine.model.n_vocab for i in ids):
+            if not isinstance(ids, list) or not all(
+                isinstance(i, int) and 0 <= i < engine.model.n_vocab for i in ids
+            ):
                 raise EngineError(
-                    400, f"detokenize needs 'tokens', a list of ids from 0 to {engine.model.n_vocab - 1}.", param="tokens"
+                    400,
+                    f"detokenize needs 'tokens', a list of ids from 0 to {engine.model.n_vocab - 1}.",
+                    param="tokens",
                 )
         except EngineError as err:
             return _error(err)
@@ -202,13 +233,27 @@ def create_app(engine: Engine) -> Starlette:
         detail = getattr(exc, "detail", "Internal error")
         kind = "not_found_error" if status == 404 else "invalid_request_error"
         return JSONResponse(
-            {"error": {"message": f"{detail}: {request.method} {request.url.path}", "type": kind, "param": None, "code": None}},
+            {
+                "error": {
+                    "message": f"{detail}: {request.method} {request.url.path}",
+                    "type": kind,
+                    "param": None,
+                    "code": None,
+                }
+            },
             status_code=status,
         )
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
-            {"error": {"message": "The engine hit an internal error.", "type": "server_error", "param": None, "code": None}},
+            {
+                "error": {
+                    "message": "The engine hit an internal error.",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            },
             status_code=500,
         )
 
