@@ -21,6 +21,7 @@ from explorer.http.endpoints import (
 from explorer.http.errors import APIError
 from explorer.http.local_servers import LOCAL_SERVERS
 from explorer.http.server_probe import ServerCapabilities, probe_server
+from ui import sidebar
 from ui.connection_state import (
     ActiveConnection,
     current_choice,
@@ -31,7 +32,6 @@ from ui.connection_state import (
     update_choice,
 )
 from ui.markdown import escape_markdown
-from ui.sidebar import connection_sidebar
 
 REPORT_KEY = "connection_report"
 PROBE_ERROR_KEY = "connection_probe_error"
@@ -140,7 +140,7 @@ def _capabilities(capabilities: ServerCapabilities, endpoint: str) -> None:
         )
 
 
-active = connection_sidebar()
+active = sidebar.current()
 st.title("Connection")
 st.caption(
     "Where the app sends its requests. Everything you choose here stays in this browser "
