@@ -37,11 +37,11 @@ PAGES: dict[str, list[Page]] = {
         Page("app_pages/compare.py", "Compare", ":material/compare_arrows:"),
         Page("app_pages/sweep.py", "Sweep", ":material/tune:"),
     ],
-    "Inside the model": [
+    "Look inside": [
         Page("app_pages/logprobs.py", "Logprobs", ":material/bar_chart:"),
         Page("app_pages/sampling_lab.py", "Sampling Lab", ":material/casino:"),
     ],
-    "Reference and setup": [
+    "Reference": [
         Page("app_pages/reference.py", "Reference", ":material/menu_book:", connects=False),
         Page("app_pages/connection.py", "Connection", ":material/lan:"),
     ],
