@@ -35,12 +35,11 @@ from explorer.runs.share import comparison_query
 from explorer.views.annotate import explain_finish_reason
 from explorer.views.charts import labelled_usage_rows, usage_chart
 from explorer.views.compare_charts import compare_chart, compare_rows
-from ui import presenter
+from ui import presenter, sidebar
 from ui.connection_state import ActiveConnection
 from ui.form import parse_json
 from ui.markdown import code_span, escape_markdown
 from ui.run import draw_texts, show_failure
-from ui.sidebar import connection_sidebar
 from ui.spec_page import SpecPage
 from ui.variants import run_live, variant_badges, variant_header
 
@@ -343,7 +342,7 @@ def _show(
 
 # ---------------------------------------------------------------- the page
 
-active = connection_sidebar()
+active = sidebar.current()
 PAGE.open_link(active)
 PAGE.header(
     active,

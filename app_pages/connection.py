@@ -11,7 +11,6 @@ import streamlit as st
 
 from explorer.http.endpoints import (
     CUSTOM,
-    CUSTOM_PRESETS,
     DEPLOYMENT,
     EMBEDDED,
     OPENAI,
@@ -20,7 +19,9 @@ from explorer.http.endpoints import (
     test_connection,
 )
 from explorer.http.errors import APIError
+from explorer.http.local_servers import LOCAL_SERVERS
 from explorer.http.server_probe import ServerCapabilities, probe_server
+from ui import sidebar
 from ui.connection_state import (
     ActiveConnection,
     current_choice,
@@ -31,7 +32,6 @@ from ui.connection_state import (
     update_choice,
 )
 from ui.markdown import escape_markdown
-from ui.sidebar import connection_sidebar
 
 REPORT_KEY = "connection_report"
 PROBE_ERROR_KEY = "connection_probe_error"
@@ -63,8 +63,8 @@ def _on_url() -> None:
 def _on_preset() -> None:
     preset = st.session_state.get("connection_preset")
     if preset:
-        st.session_state["connection_base_url"] = CUSTOM_PRESETS[preset]
-        update_choice(custom_base_url=CUSTOM_PRESETS[preset])
+        st.session_state["connection_base_url"] = LOCAL_SERVERS[preset]
+        update_choice(custom_base_url=LOCAL_SERVERS[preset])
         _changed()
 
 
@@ -140,7 +140,7 @@ def _capabilities(capabilities: ServerCapabilities, endpoint: str) -> None:
         )
 
 
-active = connection_sidebar()
+active = sidebar.current()
 st.title("Connection")
 st.caption(
     "Where the app sends its requests. Everything you choose here stays in this browser "
@@ -169,7 +169,7 @@ profile = DEPLOYMENT if active.locked else choice.profile
 if profile == CUSTOM:
     st.pills(
         "Presets (usual local ports)",
-        list(CUSTOM_PRESETS),
+        list(LOCAL_SERVERS),
         key="connection_preset",
         on_change=_on_preset,
     )
@@ -179,7 +179,7 @@ if profile == CUSTOM:
         "Base URL",
         key="connection_base_url",
         on_change=_on_url,
-        placeholder="http://localhost:11434/v1",
+        placeholder=LOCAL_SERVERS["Ollama"],
         help="The address the API lives under, usually ending in /v1; requests go to "
         "<base URL>/chat/completions.",
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.runs import lessons
+from ui import sidebar
 from ui.lessons import lesson_picker, quiz_group, show_lesson, show_quiz
-from ui.sidebar import connection_sidebar
 
-active = connection_sidebar()
+active = sidebar.current()
 
 st.title("Lessons")
 st.write(

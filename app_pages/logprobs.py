@@ -14,17 +14,16 @@ from explorer.api import ChatCompletionRequest
 from explorer.api.catalog import help_text, param
 from explorer.http.endpoints import EMBEDDED
 from explorer.http.server_notes import Answer, answer_notes
-from ui import presenter
+from ui import presenter, sidebar
 from ui.logprobs import show_logprobs
 from ui.markdown import escape_markdown
 from ui.run import draw_texts, run_whole
-from ui.sidebar import connection_sidebar
 
 # (ChatCompletion, profile and name of the endpoint that answered)
 RESULT_KEY = "logprobs_result"
 DEFAULT_PROMPT = "Once upon a time"
 
-active = connection_sidebar()
+active = sidebar.current()
 st.title("Logprobs")
 st.caption(
     "Each generated token comes with its log probability: how likely the model found it. "

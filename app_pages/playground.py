@@ -16,7 +16,7 @@ from explorer.api.sentences import request_sentences
 from explorer.http.endpoints import OPENAI
 from explorer.http.tokenizers import Tokenizer, endpoint_tokenizer, memoized
 from explorer.runs.runner import RequestRun, settle_interrupted
-from ui import controls, messages, presenter, tool_calls
+from ui import controls, messages, presenter, sidebar, tool_calls
 from ui.connection_state import ActiveConnection, listed_models, set_model
 from ui.extensions import primer_switch
 from ui.form import build_request, message_dicts
@@ -24,7 +24,6 @@ from ui.form_state import PLAYGROUND_REQUEST_KEY
 from ui.markdown import code_span, escape_markdown
 from ui.response import code_view, result_view
 from ui.run import draw_texts, execute
-from ui.sidebar import connection_sidebar
 
 ERROR_KEY = "playground_request_error"  # why there is none ("" when valid)
 RESULT_KEY = "playground_result"  # the last RequestRun
@@ -63,7 +62,7 @@ def _model_picker(active: ActiveConnection) -> str:
     return active.model
 
 
-active = connection_sidebar()
+active = sidebar.current()
 st.title("Playground")
 st.caption(
     "Write messages, tick the parameters to send, run, and read every field of the answer. "

@@ -14,17 +14,17 @@ import streamlit as st
 
 from explorer.http.endpoints import EMBEDDED, OPENAI
 from explorer.lab import sampling_lab as lab
+from ui import sidebar
 from ui.logprobs import lab_controls, show_check, show_pipeline
 from ui.markdown import escape_markdown
 from ui.run import run_whole
-from ui.sidebar import connection_sidebar
 
 SOURCE_KEY = "lab_source"  # the fetched distribution and how it was fetched
 DRAWS_KEY = "lab_draws"  # the last real draws and what they were drawn with
 OWN_MESSAGE = "Your own message"
 DRAW_SIZES = [48, 96, 200, 504]
 
-active = connection_sidebar()
+active = sidebar.current()
 st.title("Sampling Lab")
 st.caption(
     "How temperature, top_p, the penalties and logit_bias turn the model's probabilities "

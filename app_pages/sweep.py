@@ -29,9 +29,8 @@ from explorer.runs.sweep import (
 )
 from explorer.views.charts import labelled_usage_rows, usage_chart
 from explorer.views.compare_charts import sweep_chart
-from ui import presenter
+from ui import presenter, sidebar
 from ui.markdown import escape_markdown
-from ui.sidebar import connection_sidebar
 from ui.spec_page import SpecPage
 
 PARAM_KEY = "sweep_param"
@@ -312,7 +311,7 @@ def _show(state: dict[str, Any], sweep: Sweep | None) -> None:
 
 # ---------------------------------------------------------------- the page
 
-active = connection_sidebar()
+active = sidebar.current()
 PAGE.open_link(active)
 PAGE.header(
     active,

@@ -7,7 +7,7 @@ lives here:
 
     PAGE = SpecPage(kind="sweep", button="Sweep", outputs="results", default=default_sweep,
                     with_base=..., load_settings=..., show_record=..., started_key=PARAM_KEY)
-    active = connection_sidebar()
+    active = sidebar.current()
     PAGE.open_link(active)               # a link opened (and its stored run), or a first visit
     PAGE.header(active, "Sweep", "One parameter over a range ...")   # title, notices
     base, problems = PAGE.base_form("The same form as the Playground ...")

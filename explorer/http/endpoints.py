@@ -6,7 +6,8 @@ Three profiles a learner can pick, plus one an operator can impose:
     openai       https://api.openai.com/v1; key typed by the learner (kept in
                  their session only), else the app's secrets, else OPENAI_API_KEY
     custom       any OpenAI-compatible base URL (Ollama, vLLM, LM Studio, a
-                 llama.cpp server); only a key the learner typed
+                 llama.cpp server: presets in `local_servers`); only a key the
+                 learner typed
     deployment   the `[endpoint]` table of `.streamlit/secrets.toml`; with
                  `locked = true` it is the only profile and its URL is fixed
 
@@ -36,7 +37,6 @@ from .faults import Problem, connection_test_words, where
 
 __all__ = [
     "CUSTOM",
-    "CUSTOM_PRESETS",
     "DEPLOYMENT",
     "EMBEDDED",
     "ENGINE_BUSY_RETRIES",
@@ -77,14 +77,6 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 # The environment variable (and secret) the OpenAI profile reads its key from.
 OPENAI_KEY_NAME = "OPENAI_API_KEY"
-
-# Where popular OpenAI-compatible servers listen by default.
-CUSTOM_PRESETS: dict[str, str] = {
-    "Ollama": "http://localhost:11434/v1",
-    "vLLM": "http://localhost:8000/v1",
-    "LM Studio": "http://localhost:1234/v1",
-    "llama.cpp server": "http://localhost:8080/v1",
-}
 
 KeySource = Literal["none", "typed", "secrets", "environment", "deployment"]
 

@@ -42,9 +42,9 @@ from .errors import (
     StreamInterruptedError,
     is_busy,
 )
+from .local_servers import USUAL_PORTS
 
 __all__ = [
-    "USUAL_PORTS",
     "Failure",
     "Problem",
     "connection_test_words",
@@ -61,8 +61,6 @@ _CONNECTION_KINDS = {
     "refused": "connection refused",
     "tls": "TLS failed",
 }
-# Where popular OpenAI-compatible servers listen by default.
-USUAL_PORTS = "Ollama 11434, vLLM 8000, LM Studio 1234, llama.cpp server 8080"
 _BAD_URL_HINT = "The base URL must start with http:// or https:// (e.g. http://localhost:8000/v1)."
 
 

@@ -181,8 +181,14 @@ def test_connection_page(page: Page, playground_app: AppServer) -> None:
     page.goto(f"{playground_app.url}/connection")
     wait_for_app(page)
     expect(page.locator("h1")).to_have_text("Connection")
+    sidebar = page.get_by_test_id("stSidebar")
+    # The entry point draws the connection sidebar once, around the page.
+    expect(sidebar.get_by_role("heading", name="Connection")).to_have_count(1)
+    expect(sidebar).to_contain_text("Embedded engine")
     key(page, "connection_test").get_by_role("button").click()
     expect(page.get_by_text("answered a one-token test request")).to_be_visible(timeout=60_000)
+    expect(sidebar).to_contain_text("answering")
+    expect(sidebar.get_by_role("heading", name="Connection")).to_have_count(1)
     page.get_by_text("Custom endpoint").click()
     wait_for_app(page)
     page.get_by_text("Ollama", exact=True).click()
@@ -190,6 +196,10 @@ def test_connection_page(page: Page, playground_app: AppServer) -> None:
     expect(key(page, "connection_base_url").locator("input")).to_have_value(
         "http://localhost:11434/v1"
     )
+    # The sidebar shows the new endpoint in the same run, not one click later.
+    expect(sidebar).to_contain_text("Custom endpoint")
+    expect(sidebar).to_contain_text("http://localhost:11434/v1")
+    expect(sidebar).not_to_contain_text("Embedded engine")
     assert_no_error_shown(page, playground_app)
     screenshot(page, "connection-custom")
 
