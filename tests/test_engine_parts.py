@@ -195,3 +195,19 @@ def test_plans_follow_the_measured_costs():
 )
 def test_token_text(piece, text):
     assert token_text(piece) == text
+
+
+def test_a_size_measured_too_slow_is_measured_again():
+    """A start-up calibration slowed by a neighbour must not keep a size out of every plan."""
+    true = {k: ms / 1000 for k, ms in COSTS[0].items()}
+    costs = DecodeCosts(true | {7: 10 * true[7]})  # 7 rows measured ten times too slow
+    assert 7 not in costs.plan(64)
+    explored = []
+    for _ in range(3000):  # decode calls of a busy engine, each timed at the machine's true cost
+        size = costs.explore(64) or costs.plan(64)[0]
+        explored.append(size)
+        costs.observe(size, true[size])
+    assert costs.plan(64).count(7) >= 8  # the plan is back to 7-row groups
+    plan_sizes = set(costs.plan(64))
+    # Exploring costs little: most calls were the plan's own sizes.
+    assert sum(s not in plan_sizes for s in explored) < len(explored) / 20

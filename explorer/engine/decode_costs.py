@@ -6,6 +6,11 @@ start-up (`calibrate`, about a second) and keeps measuring while serving
 (`observe`, a moving average of every decode call it times), and `plan`
 splits the active sequences into the cheapest groups of 1..MAX_DECODE_ROWS.
 
+A plan only uses the sizes it believes cheap, so a size measured too slow (a
+start-up calibration while a neighbour took the CPU) would never be measured
+again. `explore` names a size not measured for a while; the scheduler makes one
+group of that size now and then, and the estimate catches up with the machine.
+
 Only speed depends on these numbers: any split into groups of 1..7 rows gives
 the same bytes (see model.py), so a noisy measurement never changes an answer.
 """
@@ -20,9 +25,17 @@ from .model import MAX_DECODE_ROWS, LlamaModel, Row
 __all__ = ["DecodeCosts", "calibrate"]
 
 _SMOOTHING = 0.1  # weight of each new observation in the moving average
+# A faster call than the estimate weighs more: a neighbour can only slow a call
+# down, so a fast one is better evidence of the machine's own speed.
+_SMOOTHING_DOWN = 0.5
 # A call that took more than this many times the estimate was most likely
 # descheduled by a neighbour (the machine is shared): it counts as this much.
 _SPIKE = 3.0
+# A size not observed in this many decode calls is due to be measured again,
+# one size at a time, at most once in `_EXPLORE_EVERY` calls (a group of a
+# size the plan would not choose costs a few ms more).
+_STALE = 256
+_EXPLORE_EVERY = 32
 
 
 class DecodeCosts:
@@ -34,6 +47,10 @@ class DecodeCosts:
             raise ValueError(f"costs for {sorted(missing)} rows are missing")
         self._seconds = dict(seconds)
         self._plans: dict[int, tuple[int, ...]] = {}
+        self._calls = 0  # decode calls observed
+        # The call count when each size was last observed, and when one was last explored.
+        self._seen = dict.fromkeys(self._seconds, 0)
+        self._explored = 0
         self._lock = threading.Lock()
 
     def seconds(self) -> dict[int, float]:
@@ -44,8 +61,27 @@ class DecodeCosts:
         """Folds one timed decode call of `rows` rows into the estimate."""
         with self._lock:
             old = self._seconds[rows]
-            self._seconds[rows] = old + _SMOOTHING * (min(seconds, _SPIKE * old) - old)
+            weight = _SMOOTHING_DOWN if seconds < old else _SMOOTHING
+            self._seconds[rows] = old + weight * (min(seconds, _SPIKE * old) - old)
             self._plans.clear()
+            self._calls += 1
+            self._seen[rows] = self._calls
+
+    def explore(self, rows: int) -> int | None:
+        """A size of at most `rows` rows not observed in the last `_STALE` calls, if any.
+
+        The caller makes its next decode call that size, and `observe` folds the
+        fresh measurement in.
+        """
+        with self._lock:
+            if self._calls - self._explored < _EXPLORE_EVERY:
+                return None
+            stale = [k for k in self._seen if k <= rows and self._calls - self._seen[k] >= _STALE]
+            if not stale:
+                return None
+            size = min(stale, key=self._seen.__getitem__)
+            self._explored = self._seen[size] = self._calls
+            return size
 
     def plan(self, rows: int) -> tuple[int, ...]:
         """The cheapest split of `rows` into calls of 1..MAX_DECODE_ROWS rows, largest first."""

@@ -8,6 +8,8 @@ group's own time: a class that presses Run together gets first tokens within
 a few groups, while the learners already answering keep streaming. The prompt
 with the fewest tokens left goes first, so a long prompt or an n=8 request
 does not hold up a short one behind it; jobs are admitted in arrival order.
+A choice that has shown no text yet goes first in every group until it does
+(`CATCH_UP_TOKENS`), so its learner sees words within a few groups.
 
 With `--prompt-cache`, a prompt admitted on a quiet engine starts from the
 longest prefix the cache holds (`prompt_cache.py`, `_quiet`); a prompt's
@@ -327,7 +329,8 @@ class Scheduler:
         if not self._due():
             self._prefill_for(PREFILL_SLICE)
         while due := self._due():
-            group = due[: self.costs.plan(len(due))[0]]
+            size = self.costs.explore(len(due)) or self.costs.plan(len(due))[0]
+            group = due[:size]
             started = time.perf_counter()
             rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
             self.model.decode(rows)
