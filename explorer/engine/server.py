@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..api import ChatCompletionRequest, dependency_param
+from ..api import ChatCompletionRequest, ErrorBody, ErrorObject, Model, ModelList, dependency_param
 from .errors import EngineError
 from .service import Engine, token_text
 
@@ -60,17 +60,38 @@ async def _while_connected(request: Request, work: Awaitable[T]) -> T:
                 await task
 
 
+def _wire(body: BaseModel) -> dict[str, Any]:
+    """A response body as sent: the fields the engine set, a null it set included."""
+    return body.model_dump(exclude_unset=True)
+
+
 def _error(err: EngineError) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+    return JSONResponse(_wire(err.body()), status_code=err.status, headers=err.headers)
+
+
+def _error_body(message: str, type: str) -> dict[str, Any]:
+    return _wire(ErrorBody(error=ErrorObject(message=message, type=type, param=None, code=None)))
 
 
 def _param_path(loc: tuple[Any, ...]) -> str:
-    """pydantic's error location as a JSON path: ('messages', 0, 'user', 'content') -> messages[0].content."""
+    """pydantic's error location as a JSON path.
+
+    ('messages', 0, 'user', 'content') -> messages[0].content
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("system", "developer", "user", "assistant", "tool", "function-after", "str", "list[str]"):
+        elif part in (
+            "system",
+            "developer",
+            "user",
+            "assistant",
+            "tool",
+            "function-after",
+            "str",
+            "list[str]",
+        ):
             continue  # union branch names, not fields
         elif part.startswith(("function-", "list[", "dict[", "literal[", "json-or-python")):
             continue
@@ -85,16 +106,22 @@ def validation_error(exc: ValidationError) -> EngineError:
     param = _param_path(tuple(first["loc"])) or None
     msg = first["msg"].removeprefix("Value error, ")
     if param is None and (named := dependency_param(msg)):
-        return EngineError(400, f"{named} {msg[len(named) + 2 :]}.", param=named, code="invalid_value")
+        return EngineError(
+            400, f"{named} {msg[len(named) + 2 :]}.", param=named, code="invalid_value"
+        )
     if first["type"] == "extra_forbidden":
         msg = f"Unrecognized request argument supplied: {param}"
     elif first["type"] == "missing":
         msg = f"Missing required parameter: '{param}'."
     elif param:
         shown = first.get("input")
-        got = f" (got {json.dumps(shown)[:80]})" if isinstance(shown, (int, float, str, bool)) else ""
+        got = (
+            f" (got {json.dumps(shown)[:80]})" if isinstance(shown, (int, float, str, bool)) else ""
+        )
         msg = f"Invalid value for '{param}': {msg}{got}."
-    return EngineError(400, msg, param=param, code="invalid_value" if first["type"] != "missing" else None)
+    return EngineError(
+        400, msg, param=param, code="invalid_value" if first["type"] != "missing" else None
+    )
 
 
 async def _json_body(request: Request) -> Any:
@@ -117,7 +144,9 @@ def create_app(engine: Engine) -> Starlette:
         try:
             body = await _json_body(request)
             if not isinstance(body, dict):
-                raise EngineError(400, "The request body must be a JSON object.", code="invalid_json")
+                raise EngineError(
+                    400, "The request body must be a JSON object.", code="invalid_json"
+                )
             try:
                 parsed = ChatCompletionRequest.model_validate(body)
             except ValidationError as exc:
@@ -127,7 +156,7 @@ def create_app(engine: Engine) -> Starlette:
             if not parsed.stream:
                 try:
                     answer = await _while_connected(request, engine.completion(prepared))
-                    return JSONResponse(answer)
+                    return JSONResponse(_wire(answer))
                 except ClientGone:
                     return Response(status_code=499)  # nobody reads it (nginx's "client closed")
             chunks = engine.chunks(prepared)
@@ -145,16 +174,14 @@ def create_app(engine: Engine) -> Starlette:
                 await chunks.aclose()  # the client left: cancel the job, free its slots
 
         return StreamingResponse(
-            sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            sse(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     async def models(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "object": "list",
-                "data": [{"id": engine.model_id, "object": "model", "created": engine.created, "owned_by": "local"}],
-            }
-        )
+        listed = Model(id=engine.model_id, object="model", created=engine.created, owned_by="local")
+        return JSONResponse(_wire(ModelList(object="list", data=[listed])))
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -189,9 +216,14 @@ def create_app(engine: Engine) -> Starlette:
         try:
             body = await _json_body(request)
             ids = body.get("tokens") if isinstance(body, dict) else None
-            if not isinstance(ids, list) or not all(isinstance(i, int) and 0 <= i < engine.model.n_vocab for i in ids):
+            if not isinstance(ids, list) or not all(
+                isinstance(i, int) and 0 <= i < engine.model.n_vocab for i in ids
+            ):
                 raise EngineError(
-                    400, f"detokenize needs 'tokens', a list of ids from 0 to {engine.model.n_vocab - 1}.", param="tokens"
+                    400,
+                    "detokenize needs 'tokens', a list of ids from 0 to "
+                    f"{engine.model.n_vocab - 1}.",
+                    param="tokens",
                 )
         except EngineError as err:
             return _error(err)
@@ -202,14 +234,12 @@ def create_app(engine: Engine) -> Starlette:
         detail = getattr(exc, "detail", "Internal error")
         kind = "not_found_error" if status == 404 else "invalid_request_error"
         return JSONResponse(
-            {"error": {"message": f"{detail}: {request.method} {request.url.path}", "type": kind, "param": None, "code": None}},
-            status_code=status,
+            _error_body(f"{detail}: {request.method} {request.url.path}", kind), status_code=status
         )
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
-            {"error": {"message": "The engine hit an internal error.", "type": "server_error", "param": None, "code": None}},
-            status_code=500,
+            _error_body("The engine hit an internal error.", "server_error"), status_code=500
         )
 
     return Starlette(
@@ -224,5 +254,5 @@ def create_app(engine: Engine) -> Starlette:
     )
 
 
-def _sse(obj: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+def _sse(body: BaseModel) -> bytes:
+    return b"data: " + json.dumps(_wire(body), separators=(",", ":")).encode() + b"\n\n"
