@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -23,7 +23,8 @@ from starlette.routing import Route
 
 from ..api import ChatCompletionRequest, ErrorBody, ErrorObject, Model, ModelList, dependency_param
 from .errors import EngineError
-from .service import Engine, token_text
+from .responses import token_text, wire
+from .service import Engine
 
 __all__ = ["create_app", "validation_error"]
 
@@ -60,17 +61,12 @@ async def _while_connected(request: Request, work: Awaitable[T]) -> T:
                 await task
 
 
-def _wire(body: BaseModel) -> dict[str, Any]:
-    """A response body as sent: the fields the engine set, a null it set included."""
-    return body.model_dump(exclude_unset=True)
-
-
 def _error(err: EngineError) -> JSONResponse:
-    return JSONResponse(_wire(err.body()), status_code=err.status, headers=err.headers)
+    return JSONResponse(wire(err.body()), status_code=err.status, headers=err.headers)
 
 
 def _error_body(message: str, type: str) -> dict[str, Any]:
-    return _wire(ErrorBody(error=ErrorObject(message=message, type=type, param=None, code=None)))
+    return wire(ErrorBody(error=ErrorObject(message=message, type=type, param=None, code=None)))
 
 
 def _param_path(loc: tuple[Any, ...]) -> str:
@@ -156,7 +152,7 @@ def create_app(engine: Engine) -> Starlette:
             if not parsed.stream:
                 try:
                     answer = await _while_connected(request, engine.completion(prepared))
-                    return JSONResponse(_wire(answer))
+                    return JSONResponse(wire(answer))
                 except ClientGone:
                     return Response(status_code=499)  # nobody reads it (nginx's "client closed")
             chunks = engine.chunks(prepared)
@@ -181,7 +177,7 @@ def create_app(engine: Engine) -> Starlette:
 
     async def models(request: Request) -> Response:
         listed = Model(id=engine.model_id, object="model", created=engine.created, owned_by="local")
-        return JSONResponse(_wire(ModelList(object="list", data=[listed])))
+        return JSONResponse(wire(ModelList(object="list", data=[listed])))
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -254,5 +250,5 @@ def create_app(engine: Engine) -> Starlette:
     )
 
 
-def _sse(body: BaseModel) -> bytes:
-    return b"data: " + json.dumps(_wire(body), separators=(",", ":")).encode() + b"\n\n"
+def _sse(body: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"

@@ -4,10 +4,9 @@
 token ids against the vocabulary) and renders the prompt; `Engine.completion`
 and `Engine.chunks` turn the scheduler's events (`events.py`) into OpenAI's
 response objects, built from the API's models (`explorer.api`). A body holds
-exactly the fields the engine set: the server sends them with
-`model_dump(exclude_unset=True)`, so a null the engine set is sent and a field
-it never sets is left out. Every refusal is an `EngineError` carrying OpenAI's
-status, type, param and code.
+exactly the fields the engine set: the server sends `wire(body)`, so a null
+the engine set is sent and a field it never sets is left out. Every refusal is
+an `EngineError` carrying OpenAI's status, type, param and code.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import asyncio
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,18 @@ from ..api import (
     ChatCompletionChunk,
     ChatCompletionMessage,
     ChatCompletionRequest,
-    ChatCompletionTokenLogprob,
     Choice,
     ChoiceDelta,
     ChoiceDeltaToolCall,
     ChoiceDeltaToolCallFunction,
     ChoiceLogprobs,
     ChunkChoice,
-    CompletionTokensDetails,
-    CompletionUsage,
     ErrorBody,
     ErrorObject,
     ExplainPosition,
-    ExplainStep,
     FinishReason,
-    PromptTokensDetails,
-    TopLogprob,
 )
+from . import responses
 from .constraints import Constrainer, Grammar, build_grammar, parse_tool_calls, tools_prompt
 from .content_filter import ContentScreen, offensive_score
 from .errors import EngineError
@@ -51,9 +45,10 @@ from .events import ChoiceFinished, Event, JobDone, JobFailed, TokensDelta
 from .features import prediction_counts, refuse_missing_features, response_extras
 from .model import LlamaModel
 from .prompt import RenderedPrompt, render_template, render_transcript
+from .responses import explain_entries, logprob_entries, usage, wire
 from .scheduler import Job, JobSpec, QueueFull, Scheduler, TokenInfo
 
-__all__ = ["Engine", "EngineError", "Prepared", "token_text"]
+__all__ = ["Engine", "EngineError", "Prepared"]
 
 # Longest prompt plus completion one request may use (each sequence has its
 # own KV stream of n_ctx / n_seq_max cells).
@@ -70,14 +65,6 @@ class Prepared:
     @property
     def tool_mode(self) -> bool:
         return self.grammar is not None and self.grammar.tool_mode
-
-
-def token_text(piece: bytes) -> str:
-    """A token as OpenAI's logprobs spell it: its text, or `bytes:\\xNN` for part of a character."""
-    try:
-        return piece.decode("utf-8")
-    except UnicodeDecodeError:
-        return "bytes:" + "".join(f"\\x{b:02x}" for b in piece)
 
 
 class Engine:
@@ -265,69 +252,11 @@ class Engine:
             prepared.request, generated, self.model.tokenize, trim_space=prepared.spec.trim_space
         )
 
-    def _logprobs(self, tokens: Sequence[TokenInfo]) -> ChoiceLogprobs:
-        def piece(token_id: int, trimmed: bool) -> bytes:
-            raw = self.model.token_bytes(token_id)
-            # As in the content: the answer's first space was the transcript's.
-            return raw[1:] if trimmed and raw.startswith(b" ") else raw
-
-        def top(token_id: int, logprob: float, trimmed: bool) -> TopLogprob:
-            p = piece(token_id, trimmed)
-            return TopLogprob(token=token_text(p), logprob=logprob, bytes=list(p))
-
-        entries = []
-        for t in tokens:
-            p = piece(t.id, t.trimmed)
-            entries.append(
-                ChatCompletionTokenLogprob(
-                    token=token_text(p),
-                    logprob=t.logprob,
-                    bytes=list(p),
-                    top_logprobs=[top(i, lp, t.trimmed) for i, lp in t.top],
-                )
-            )
-        return ChoiceLogprobs(content=entries, refusal=None)
-
-    def _explain(self, tokens: Sequence[TokenInfo]) -> list[ExplainPosition]:
-        out = []
-        for t in tokens:
-            ids = sorted({int(i) for step in t.explain for i in step.token_ids})
-            out.append(
-                ExplainPosition(
-                    token_id=t.id,
-                    tokens={str(i): token_text(self.model.token_bytes(i)) for i in ids},
-                    steps=[
-                        ExplainStep(
-                            name=s.name, token_ids=s.token_ids.tolist(), probs=s.probs.tolist()
-                        )
-                        for s in t.explain
-                    ],
-                )
-            )
-        return out
-
-    @staticmethod
-    def _usage(done: JobDone, predicted: tuple[int, int] | None = None) -> CompletionUsage:
-        accepted, rejected = predicted or (0, 0)
-        return CompletionUsage(
-            prompt_tokens=done.prompt_tokens,
-            completion_tokens=done.completion_tokens,
-            total_tokens=done.prompt_tokens + done.completion_tokens,
-            prompt_tokens_details=PromptTokensDetails(
-                cached_tokens=done.cached_tokens, audio_tokens=0
-            ),
-            # The engine neither reasons nor speaks; it does not speculate either, so
-            # rejected prediction tokens cost nothing and are not in completion_tokens.
-            completion_tokens_details=CompletionTokensDetails(
-                reasoning_tokens=0,
-                audio_tokens=0,
-                accepted_prediction_tokens=accepted,
-                rejected_prediction_tokens=rejected,
-            ),
-        )
+    def _token_bytes(self, token: int) -> bytes:
+        return self.model.token_bytes(token)
 
     async def completion(self, prepared: Prepared) -> ChatCompletion:
-        """Runs a request to the end; its `chat.completion` body (send the fields set)."""
+        """Runs a request to the end; its `chat.completion` body (send it with `wire`)."""
         spec = prepared.spec
         texts = [""] * spec.n
         tokens: list[list[TokenInfo]] = [[] for _ in range(spec.n)]
@@ -353,27 +282,25 @@ class Engine:
                     role="assistant", content=None, refusal=None, tool_calls=list(calls)
                 )
                 reasons[i] = "tool_calls"
-            choice = Choice(
-                index=i,
-                message=message,
-                logprobs=self._logprobs(tokens[i]) if spec.top_logprobs is not None else None,
-                finish_reason=reasons[i],
-            )
+            logprobs = None
+            if spec.top_logprobs is not None:
+                entries = logprob_entries(tokens[i], self._token_bytes)
+                logprobs = ChoiceLogprobs.model_validate({"content": entries, "refusal": None})
+            choice = Choice(index=i, message=message, logprobs=logprobs, finish_reason=reasons[i])
             if spec.explain:
-                choice.explain = self._explain(tokens[i])
+                explained = explain_entries(tokens[i], self._token_bytes)
+                choice.explain = [ExplainPosition.model_validate(e) for e in explained]
             choices.append(choice)
         predicted = self._predicted(prepared, [[t.id for t in ts] for ts in tokens])
         return ChatCompletion(
             **self._head(prepared.request, chunk=False),
             choices=choices,
-            usage=self._usage(done, predicted),
+            usage=usage(done, predicted),
             rendered_prompt=prepared.prompt.text,
         )
 
-    async def chunks(
-        self, prepared: Prepared
-    ) -> AsyncGenerator[ChatCompletionChunk | ErrorBody, None]:
-        """Yields `chat.completion.chunk` bodies (send the fields set), or an error body last.
+    async def chunks(self, prepared: Prepared) -> AsyncGenerator[dict[str, Any], None]:
+        """Yields `chat.completion.chunk` bodies as sent (`wire`), or an error body last.
 
         Raises EngineError before the first if the request is refused.
         """
@@ -383,41 +310,35 @@ class Engine:
         head = self._head(request, chunk=True)
         if include_usage:
             head["usage"] = None  # on every chunk; the last one carries the numbers
+        head_body = wire(ChatCompletionChunk(**head, choices=[]))  # for the hot path
         generated: list[list[int]] = [[] for _ in range(spec.n)]
 
-        def chunk(
-            i: int, delta: ChoiceDelta, reason: FinishReason | None = None
-        ) -> ChatCompletionChunk:
-            return ChatCompletionChunk(
-                **head,
-                choices=[ChunkChoice(index=i, delta=delta, logprobs=None, finish_reason=reason)],
-            )
+        def chunk(i: int, delta: ChoiceDelta, reason: FinishReason | None = None) -> dict[str, Any]:
+            choice = ChunkChoice(index=i, delta=delta, logprobs=None, finish_reason=reason)
+            return wire(ChatCompletionChunk(**head, choices=[choice]))
 
-        def content_chunk(event: TokensDelta) -> ChatCompletionChunk:
-            choice = ChunkChoice(
-                index=event.choice,
-                delta=ChoiceDelta(content=event.text),
-                logprobs=self._logprobs(event.tokens) if spec.top_logprobs is not None else None,
-                finish_reason=None,
+        def content_chunk(event: TokensDelta) -> dict[str, Any]:  # per token: see responses.py
+            return responses.content_chunk(
+                head_body,
+                event,
+                self._token_bytes,
+                logprobs=spec.top_logprobs is not None,
+                explain=bool(spec.explain),
             )
-            if spec.explain:
-                choice.explain = self._explain(event.tokens)
-            return ChatCompletionChunk(**head, choices=[choice])
 
         events = self._events(spec)
         first = await anext(events)  # raises EngineError (busy) before anything is sent
-        yield ChatCompletionChunk(
-            **head,
-            choices=[
-                ChunkChoice(
-                    index=i,
-                    delta=ChoiceDelta(role="assistant", content=""),
-                    logprobs=None,
-                    finish_reason=None,
-                )
-                for i in range(spec.n)
-            ],
-            rendered_prompt=prepared.prompt.text,
+        opening = [
+            ChunkChoice(
+                index=i,
+                delta=ChoiceDelta(role="assistant", content=""),
+                logprobs=None,
+                finish_reason=None,
+            )
+            for i in range(spec.n)
+        ]
+        yield wire(
+            ChatCompletionChunk(**head, choices=opening, rendered_prompt=prepared.prompt.text)
         )
         # With tools, a reply starting with "{" is tool calls: hold its text and
         # send the calls when the choice ends (text replies stream as usual).
@@ -466,14 +387,11 @@ class Engine:
                     yield chunk(i, ChoiceDelta(), reason)
                 case JobDone():
                     if include_usage:
-                        usage = self._usage(event, self._predicted(prepared, generated))
-                        yield ChatCompletionChunk(**(head | {"usage": usage}), choices=[])
+                        counts = usage(event, self._predicted(prepared, generated))
+                        yield wire(ChatCompletionChunk(**(head | {"usage": counts}), choices=[]))
                 case JobFailed(message=failure):
-                    yield ErrorBody(
-                        error=ErrorObject(
-                            message=failure, type="server_error", param=None, code=None
-                        )
-                    )
+                    error = ErrorObject(message=failure, type="server_error", param=None, code=None)
+                    yield wire(ErrorBody(error=error))
 
 
 async def _chain(first: list[Event], rest: AsyncIterator[Event]) -> AsyncIterator[Event]:
