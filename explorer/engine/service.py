@@ -252,16 +252,13 @@ class Engine:
             prepared.request, generated, self.model.tokenize, trim_space=prepared.spec.trim_space
         )
 
-    def _token_bytes(self, token: int) -> bytes:
-        return self.model.token_bytes(token)
-
     async def completion(self, prepared: Prepared) -> ChatCompletion:
         """Runs a request to the end; its `chat.completion` body (send it with `wire`)."""
         spec = prepared.spec
         texts = [""] * spec.n
         tokens: list[list[TokenInfo]] = [[] for _ in range(spec.n)]
         reasons: list[FinishReason | None] = [None] * spec.n
-        done = JobDone(0, 0, 0)
+        done = JobDone(0, 0, 0)  # the job's last event, unless it failed
         async for event in self._events(spec):
             match event:
                 case TokensDelta(choice=i, text=text, tokens=infos):
@@ -284,11 +281,11 @@ class Engine:
                 reasons[i] = "tool_calls"
             logprobs = None
             if spec.top_logprobs is not None:
-                entries = logprob_entries(tokens[i], self._token_bytes)
+                entries = logprob_entries(tokens[i], self.model.token_bytes)
                 logprobs = ChoiceLogprobs.model_validate({"content": entries, "refusal": None})
             choice = Choice(index=i, message=message, logprobs=logprobs, finish_reason=reasons[i])
             if spec.explain:
-                explained = explain_entries(tokens[i], self._token_bytes)
+                explained = explain_entries(tokens[i], self.model.token_bytes)
                 choice.explain = [ExplainPosition.model_validate(e) for e in explained]
             choices.append(choice)
         predicted = self._predicted(prepared, [[t.id for t in ts] for ts in tokens])
@@ -321,7 +318,7 @@ class Engine:
             return responses.content_chunk(
                 head_body,
                 event,
-                self._token_bytes,
+                self.model.token_bytes,
                 logprobs=spec.top_logprobs is not None,
                 explain=bool(spec.explain),
             )
