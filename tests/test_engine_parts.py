@@ -1,17 +1,22 @@
-"""Pure parts of the engine: text release with stop sequences, prompt rendering, batch plans."""
+"""Pure parts of the engine: text release with stops, prompt rendering, batch plans, bodies."""
 
 from __future__ import annotations
 
 import itertools
+import json
 
+import numpy as np
 import pytest
+from pydantic import BaseModel
 
-from explorer.api import ChatCompletionRequest
+from explorer import sampling
+from explorer.api import ChatCompletionChunk, ChatCompletionRequest
 from explorer.engine.decode_costs import DecodeCosts
+from explorer.engine.events import TokenInfo, TokensDelta
 from explorer.engine.model import MAX_DECODE_ROWS
 from explorer.engine.primer import PRIMER_EXCHANGES, primer_text
 from explorer.engine.prompt import render_template, render_transcript
-from explorer.engine.service import token_text
+from explorer.engine.responses import content_chunk, token_text, wire
 from explorer.engine.textstream import TextStream
 
 
@@ -211,3 +216,59 @@ def test_a_size_measured_too_slow_is_measured_again():
     plan_sizes = set(costs.plan(64))
     # Exploring costs little: most calls were the plan's own sizes.
     assert sum(s not in plan_sizes for s in explored) < len(explored) / 20
+
+
+def _unknown_fields(model: BaseModel) -> list[str]:
+    """Fields a lenient response model kept without knowing them, anywhere inside it."""
+    found = list(model.model_extra or {})
+    for value in model.__dict__.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, BaseModel):
+                found += _unknown_fields(item)
+    return found
+
+
+@pytest.mark.parametrize(("top", "explain"), [(None, 0), (0, 0), (3, 0), (None, 2), (3, 2)])
+def test_the_per_token_chunk_is_exactly_what_the_models_send(top, explain):
+    """The stream's hot path writes a dict: ChatCompletionChunk must read it back unchanged."""
+    vocab = {7: b" Hello", 8: b"\xe2\x82", 9: b" x", 10: b"!"}
+    ids = np.array([7, 9, 10])
+    steps = tuple(
+        sampling.StepView(name, ids, np.array([0.5, 0.25, 1e-05]), np.zeros(3))
+        for name in ("raw", "temperature", "top_p")
+    )
+    tokens = tuple(
+        TokenInfo(
+            id=t,
+            piece=vocab[t],
+            logprob=-0.5 * i,
+            top=tuple((a, -1.0 - a / 10) for a in (7, 8, 9, 10)[: top or 0]),
+            explain=steps if explain else (),
+            trimmed=i == 0,
+        )
+        for i, t in enumerate((7, 8))
+    )
+    head = wire(
+        ChatCompletionChunk(
+            id="chatcmpl-1",
+            object="chat.completion.chunk",
+            created=1,
+            model="m",
+            system_fingerprint="fp_1",
+            service_tier="default",
+            usage=None,
+            choices=[],
+        )
+    )
+    body = content_chunk(
+        head,
+        TokensDelta(1, "Hello€", tokens),
+        vocab.__getitem__,
+        logprobs=top is not None,
+        explain=bool(explain),
+    )
+    parsed = ChatCompletionChunk.model_validate(body)
+    assert _unknown_fields(parsed) == []
+    assert json.dumps(wire(parsed)) == json.dumps(body)  # the same keys, values and order
+    assert (body["choices"][0]["logprobs"] is None) == (top is None)
+    assert ("explain" in body["choices"][0]) == bool(explain)

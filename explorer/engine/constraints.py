@@ -29,7 +29,9 @@ import llguidance as llg
 import numpy as np
 
 from ..api import (
+    ChatCompletionMessageToolCall,
     ChatCompletionRequest,
+    Function,
     NamedToolChoice,
     ResponseFormatJSONObject,
     ResponseFormatJSONSchema,
@@ -211,7 +213,7 @@ def tools_prompt(request: ChatCompletionRequest) -> str:
     return "\n".join(lines)
 
 
-def parse_tool_calls(text: str) -> list[dict[str, Any]] | None:
+def parse_tool_calls(text: str) -> list[ChatCompletionMessageToolCall] | None:
     """Tool calls of a reply in the call syntax, as OpenAI's `message.tool_calls`; None for text."""
     if not text.startswith("{"):
         return None
@@ -224,14 +226,14 @@ def parse_tool_calls(text: str) -> list[dict[str, Any]] | None:
         except json.JSONDecodeError:
             return None  # cut short (max_tokens): leave it as text
         calls.append(
-            {
-                "id": f"call_{uuid.uuid4().hex[:24]}",
-                "type": "function",
-                "function": {
-                    "name": obj["name"],
-                    "arguments": json.dumps(obj["arguments"], ensure_ascii=False),
-                },
-            }
+            ChatCompletionMessageToolCall(
+                id=f"call_{uuid.uuid4().hex[:24]}",
+                type="function",
+                function=Function(
+                    name=obj["name"],
+                    arguments=json.dumps(obj["arguments"], ensure_ascii=False),
+                ),
+            )
         )
     return calls or None
 

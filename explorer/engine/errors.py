@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from ..api import ErrorBody, ErrorObject
 
 __all__ = ["EngineError"]
 
@@ -30,12 +30,9 @@ class EngineError(Exception):
         )
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
-        return {
-            "error": {
-                "message": self.message,
-                "type": self.type,
-                "param": self.param,
-                "code": self.code,
-            }
-        }
+    def body(self) -> ErrorBody:
+        return ErrorBody(
+            error=ErrorObject(
+                message=self.message, type=self.type, param=self.param, code=self.code
+            )
+        )

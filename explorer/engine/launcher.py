@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,7 +48,9 @@ class EngineHandle:
 
 
 def state_dir() -> Path:
-    path = Path(os.environ.get("EXPLORER_STATE_DIR", Path.home() / ".cache" / "chat-completions-explorer"))
+    path = Path(
+        os.environ.get("EXPLORER_STATE_DIR", Path.home() / ".cache" / "chat-completions-explorer")
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -61,12 +64,13 @@ _cached: tuple[EngineHandle, float, Path] | None = None
 _HEALTH_TTL = 2.0  # seconds a healthy answer is trusted before asking again
 
 
-def _health(port: int, timeout: float = 2.0) -> dict | None:
+def _health(port: int, timeout: float = 2.0) -> dict[str, Any] | None:
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=timeout)
-        return r.json() if r.status_code == 200 else None
+        body = r.json() if r.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
+    return body if isinstance(body, dict) else None
 
 
 def _alive(pid: int) -> bool:
@@ -84,7 +88,8 @@ def _alive(pid: int) -> bool:
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @contextmanager
@@ -97,9 +102,10 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _read_state(path: Path) -> dict | None:
+def _read_state(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
+        state = json.loads(path.read_text())
+        return state if isinstance(state, dict) else None
     except (OSError, ValueError):
         return None
 
@@ -133,7 +139,9 @@ def ensure_engine(model_path: str | None = None, *, timeout: float = 180.0) -> E
                     _cached = (handle, time.monotonic(), folder)
                     return handle
             handle = _spawn(model_path, folder, timeout)
-            state_file.write_text(json.dumps({"pid": handle.pid, "port": handle.port, "model_path": model_path}))
+            state_file.write_text(
+                json.dumps({"pid": handle.pid, "port": handle.port, "model_path": model_path})
+            )
         _cached = (handle, time.monotonic(), folder)
         return handle
 
@@ -149,17 +157,26 @@ def _spawn(model_path: str, folder: Path, timeout: float) -> EngineHandle:
     cmd = [sys.executable, "-m", "explorer.engine", "--host", "127.0.0.1", "--port", str(port)]
     if model_path:
         cmd += ["--model", model_path]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY",)}  # the engine needs no key
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY",)
+    }  # the engine needs no key
     root = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise EngineStartError(f"the engine exited with code {proc.returncode}:\n{_tail(log_path)}")
+            raise EngineStartError(
+                f"the engine exited with code {proc.returncode}:\n{_tail(log_path)}"
+            )
         health = _health(port, timeout=1.0)
         if health is not None:
             _children[proc.pid] = proc

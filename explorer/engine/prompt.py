@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..api import Message
+from ..api import Message, TextContentPart, ToolMessage, UserContentPart
 from .primer import primer_text
 
 __all__ = ["RenderedPrompt", "render_transcript", "render_template", "TURN_LABELS"]
@@ -48,23 +48,28 @@ class RenderedPrompt:
         assert "".join(self.parts) == self.text, "parts must spell the text"
 
 
-def _text(content: object) -> str:
+def _text(content: str | Sequence[UserContentPart] | None) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
         return content
     parts = []
     for part in content:  # content parts: only text reaches a text model
-        if getattr(part, "type", None) == "text":
+        if isinstance(part, TextContentPart):
             parts.append(part.text)
         else:
             parts.append(f"[{part.type} omitted: this model reads text only]")
     return "\n".join(parts)
 
 
+def _name(message: Message) -> str | None:
+    """The participant's name, if the message gives one (a tool message has none)."""
+    return None if isinstance(message, ToolMessage) else message.name
+
+
 def _turn(message: Message) -> str:
     label = TURN_LABELS[message.role]
-    name = getattr(message, "name", None)
+    name = _name(message)
     if name:
         label = f"{label} ({name})"
     body = _text(message.content)
@@ -79,7 +84,7 @@ def _turn(message: Message) -> str:
 def render_transcript(
     messages: Sequence[Message], *, tools: str = "", primer: bool = True
 ) -> RenderedPrompt:
-    """Messages as a plain transcript with an open assistant turn, after the primer and the tools."""
+    """Messages as a plain transcript with an open assistant turn, after the primer and tools."""
     head = primer_text(TURN_LABELS["user"], TURN_LABELS["assistant"]) if primer else ""
     parts = [p for p in (head, f"{tools}\n" if tools else "") if p]
     parts += [f"{_turn(m)}\n" for m in messages]
@@ -101,7 +106,8 @@ def render_template(
 
     env.globals["raise_exception"] = raise_exception
     plain = [
-        {"role": m.role, "content": _text(m.content)} | ({"name": m.name} if getattr(m, "name", None) else {})
+        {"role": m.role, "content": _text(m.content)}
+        | ({"name": name} if (name := _name(m)) else {})
         for m in messages
     ]
     text = env.from_string(template).render(

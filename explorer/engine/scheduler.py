@@ -33,19 +33,23 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import sampling
 from .decode_costs import DecodeCosts, calibrate
+from .events import ChoiceFinished, Event, JobDone, JobFailed, StopReason, TokenInfo, TokensDelta
 from .model import LlamaModel, Row
 from .prompt_cache import PromptCache
 from .textstream import Delta, Screen, TextStream
 
+if TYPE_CHECKING:
+    from .constraints import Matcher
+
 log = logging.getLogger(__name__)
 
-__all__ = ["Job", "JobSpec", "TokenInfo", "Scheduler", "QueueFull", "Event"]
+__all__ = ["Job", "JobSpec", "Scheduler", "QueueFull"]
 
 
 # While prompts wait, they get up to this many times the decode time between
@@ -89,23 +93,6 @@ class JobSpec:
     cache_key: str | None = None  # prompt_cache_key: a hint to keep this prompt's prefixes
 
 
-@dataclass(frozen=True)
-class TokenInfo:
-    """One generated token, with what the app may report about it."""
-
-    id: int
-    piece: bytes
-    logprob: float  # raw model distribution
-    top: tuple[tuple[int, float], ...]  # (id, raw logprob), most likely first
-    explain: tuple[sampling.StepView, ...] = ()
-    trimmed: bool = False  # the answer's first token, whose leading space was the transcript's
-
-
-# Events a job emits, in order per choice: ("delta", choice, Delta, [TokenInfo]),
-# then ("finish", choice, reason); finally ("done", usage dict) or ("error", message).
-Event = tuple[Any, ...]
-
-
 @dataclass
 class _Choice:
     index: int
@@ -119,7 +106,7 @@ class _Choice:
     finished: bool = False
     shown: bool = False  # some of its text has been released
     decoded_in: int = 0  # the last round that decoded it
-    matcher: Any = None  # the choice's place in its grammar, if constrained
+    matcher: Matcher | None = None  # the choice's place in its grammar, if constrained
 
 
 class Job:
@@ -258,7 +245,7 @@ class Scheduler:
                 self._start(job)
             except Exception as exc:  # e.g. a grammar that does not build: this job alone fails
                 log.exception("could not start a job")
-                job.emit(("error", f"the engine failed: {exc}"))
+                job.emit(JobFailed(f"the engine failed: {exc}"))
                 self._release(job)
                 continue
             spec = job.spec
@@ -484,25 +471,22 @@ class Scheduler:
     def _report(self, job: Job, c: _Choice, delta: Delta) -> None:
         c.shown = c.shown or bool(delta.text)
         if delta.text or delta.tokens:
-            job.emit(("delta", c.index, delta, [c.tokens[i] for i in delta.tokens]))
+            job.emit(TokensDelta(c.index, delta.text, tuple(c.tokens[i] for i in delta.tokens)))
 
-    def _finish(self, job: Job, c: _Choice, reason: str, delta: Delta) -> None:
+    def _finish(self, job: Job, c: _Choice, reason: StopReason, delta: Delta) -> None:
         if delta.filtered:  # the content filter ended it, whatever else would have
             reason = "content_filter"
         self._report(job, c, delta)
         c.finished = True
-        job.emit(("finish", c.index, reason))
+        job.emit(ChoiceFinished(c.index, reason))
 
     def _retire_if_done(self, job: Job) -> None:
         if all(c.finished for c in job.choices):
             job.emit(
-                (
-                    "done",
-                    {
-                        "prompt_tokens": len(job.spec.prompt),
-                        "cached_tokens": job.cached,
-                        "completion_tokens": sum(len(c.tokens) for c in job.choices),
-                    },
+                JobDone(
+                    prompt_tokens=len(job.spec.prompt),
+                    cached_tokens=job.cached,
+                    completion_tokens=sum(len(c.tokens) for c in job.choices),
                 )
             )
             self._release(job)
@@ -551,7 +535,7 @@ class Scheduler:
         jobs = [*self._active, *self._prefilling, *followers]
         self._prefilling = []
         for job in jobs:
-            job.emit(("error", message))
+            job.emit(JobFailed(message))
             self._release(job)
         self.model.clear_all()
         self.cache.clear()

@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..api import ChatCompletionRequest, dependency_param
+from ..api import ChatCompletionRequest, ErrorBody, ErrorObject, Model, ModelList, dependency_param
 from .errors import EngineError
-from .service import Engine, token_text
+from .responses import token_text, wire
+from .service import Engine
 
 __all__ = ["create_app", "validation_error"]
 
@@ -61,11 +62,18 @@ async def _while_connected(request: Request, work: Awaitable[T]) -> T:
 
 
 def _error(err: EngineError) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+    return JSONResponse(wire(err.body()), status_code=err.status, headers=err.headers)
+
+
+def _error_body(message: str, type: str) -> dict[str, Any]:
+    return wire(ErrorBody(error=ErrorObject(message=message, type=type, param=None, code=None)))
 
 
 def _param_path(loc: tuple[Any, ...]) -> str:
-    """pydantic's error location as a JSON path: ('messages', 0, 'user', 'content') -> messages[0].content."""
+    """pydantic's error location as a JSON path.
+
+    ('messages', 0, 'user', 'content') -> messages[0].content
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -144,7 +152,7 @@ def create_app(engine: Engine) -> Starlette:
             if not parsed.stream:
                 try:
                     answer = await _while_connected(request, engine.completion(prepared))
-                    return JSONResponse(answer)
+                    return JSONResponse(wire(answer))
                 except ClientGone:
                     return Response(status_code=499)  # nobody reads it (nginx's "client closed")
             chunks = engine.chunks(prepared)
@@ -168,19 +176,8 @@ def create_app(engine: Engine) -> Starlette:
         )
 
     async def models(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "object": "list",
-                "data": [
-                    {
-                        "id": engine.model_id,
-                        "object": "model",
-                        "created": engine.created,
-                        "owned_by": "local",
-                    }
-                ],
-            }
-        )
+        listed = Model(id=engine.model_id, object="model", created=engine.created, owned_by="local")
+        return JSONResponse(wire(ModelList(object="list", data=[listed])))
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -221,7 +218,8 @@ def create_app(engine: Engine) -> Starlette:
             ):
                 raise EngineError(
                     400,
-                    f"detokenize needs 'tokens', a list of ids from 0 to {engine.model.n_vocab - 1}.",
+                    "detokenize needs 'tokens', a list of ids from 0 to "
+                    f"{engine.model.n_vocab - 1}.",
                     param="tokens",
                 )
         except EngineError as err:
@@ -233,28 +231,12 @@ def create_app(engine: Engine) -> Starlette:
         detail = getattr(exc, "detail", "Internal error")
         kind = "not_found_error" if status == 404 else "invalid_request_error"
         return JSONResponse(
-            {
-                "error": {
-                    "message": f"{detail}: {request.method} {request.url.path}",
-                    "type": kind,
-                    "param": None,
-                    "code": None,
-                }
-            },
-            status_code=status,
+            _error_body(f"{detail}: {request.method} {request.url.path}", kind), status_code=status
         )
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
-            {
-                "error": {
-                    "message": "The engine hit an internal error.",
-                    "type": "server_error",
-                    "param": None,
-                    "code": None,
-                }
-            },
-            status_code=500,
+            _error_body("The engine hit an internal error.", "server_error"), status_code=500
         )
 
     return Starlette(
@@ -269,5 +251,5 @@ def create_app(engine: Engine) -> Starlette:
     )
 
 
-def _sse(obj: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+def _sse(body: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"

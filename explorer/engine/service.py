@@ -2,8 +2,11 @@
 
 `Engine.prepare` checks what pydantic cannot (the model id, the context length,
 token ids against the vocabulary) and renders the prompt; `Engine.completion`
-and `Engine.chunks` turn the scheduler's events into OpenAI's response objects.
-Every refusal is an `EngineError` carrying OpenAI's status, type, param and code.
+and `Engine.chunks` turn the scheduler's events (`events.py`) into OpenAI's
+response objects, built from the API's models (`explorer.api`). A body holds
+exactly the fields the engine set: the server sends `wire(body)`, so a null
+the engine set is sent and a field it never sets is left out. Every refusal is
+an `EngineError` carrying OpenAI's status, type, param and code.
 """
 
 from __future__ import annotations
@@ -12,22 +15,40 @@ import asyncio
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, sampling
-from ..api import ChatCompletionRequest
+from ..api import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionRequest,
+    Choice,
+    ChoiceDelta,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+    ChoiceLogprobs,
+    ChunkChoice,
+    ErrorBody,
+    ErrorObject,
+    ExplainPosition,
+    FinishReason,
+)
+from . import responses
 from .constraints import Constrainer, Grammar, build_grammar, parse_tool_calls, tools_prompt
 from .content_filter import ContentScreen, offensive_score
 from .errors import EngineError
+from .events import ChoiceFinished, Event, JobDone, JobFailed, TokenInfo, TokensDelta
 from .features import prediction_counts, refuse_missing_features, response_extras
 from .model import LlamaModel
 from .prompt import RenderedPrompt, render_template, render_transcript
-from .scheduler import Event, Job, JobSpec, QueueFull, Scheduler, TokenInfo
+from .responses import explain_entries, logprob_entries, usage, wire
+from .scheduler import Job, JobSpec, QueueFull, Scheduler
 
-__all__ = ["Engine", "EngineError", "Prepared", "token_text"]
+__all__ = ["Engine", "EngineError", "Prepared"]
 
 # Longest prompt plus completion one request may use (each sequence has its
 # own KV stream of n_ctx / n_seq_max cells).
@@ -44,14 +65,6 @@ class Prepared:
     @property
     def tool_mode(self) -> bool:
         return self.grammar is not None and self.grammar.tool_mode
-
-
-def token_text(piece: bytes) -> str:
-    """A token as OpenAI's logprobs spell it: its text, or `bytes:\\xNN` for part of a character."""
-    try:
-        return piece.decode("utf-8")
-    except UnicodeDecodeError:
-        return "bytes:" + "".join(f"\\x{b:02x}" for b in piece)
 
 
 class Engine:
@@ -218,19 +231,20 @@ class Engine:
             while True:
                 event = await queue.get()
                 yield event
-                if event[0] in ("done", "error"):
+                if isinstance(event, (JobDone, JobFailed)):
                     return
         finally:
             job.cancel()  # a no-op when finished; frees the slots when the client left
 
-    def _envelope(self, obj: str, request: ChatCompletionRequest) -> dict[str, Any]:
+    def _head(self, request: ChatCompletionRequest, *, chunk: bool) -> dict[str, Any]:
+        """The fields every body of one response starts with (a stream's chunks share them)."""
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-            "object": obj,
+            "object": "chat.completion.chunk" if chunk else "chat.completion",
             "created": int(time.time()),
             "model": self.model_id,
             "system_fingerprint": self.system_fingerprint,
-            **response_extras(request, chunk=obj.endswith("chunk")),
+            **response_extras(request, chunk=chunk),
         }
 
     def _predicted(self, prepared: Prepared, generated: list[list[int]]) -> tuple[int, int] | None:
@@ -238,197 +252,143 @@ class Engine:
             prepared.request, generated, self.model.tokenize, trim_space=prepared.spec.trim_space
         )
 
-    def _logprob_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
-        def one(token_id: int, logprob: float, trimmed: bool) -> dict[str, Any]:
-            piece = self.model.token_bytes(token_id)
-            if trimmed and piece.startswith(
-                b" "
-            ):  # as in the content: the space was the transcript's
-                piece = piece[1:]
-            return {"token": token_text(piece), "logprob": logprob, "bytes": list(piece)}
-
-        return [
-            one(t.id, t.logprob, t.trimmed)
-            | {"top_logprobs": [one(i, lp, t.trimmed) for i, lp in t.top]}
-            for t in tokens
-        ]
-
-    def _explain_entries(self, tokens: list[TokenInfo]) -> list[dict[str, Any]]:
-        out = []
-        for t in tokens:
-            ids = sorted({int(i) for step in t.explain for i in step.token_ids})
-            out.append(
-                {
-                    "token_id": t.id,
-                    "tokens": {str(i): token_text(self.model.token_bytes(i)) for i in ids},
-                    "steps": [
-                        {
-                            "name": s.name,
-                            "token_ids": s.token_ids.tolist(),
-                            "probs": s.probs.tolist(),
-                        }
-                        for s in t.explain
-                    ],
-                }
-            )
-        return out
-
-    @staticmethod
-    def _usage(counts: dict[str, int], predicted: tuple[int, int] | None = None) -> dict[str, Any]:
-        accepted, rejected = predicted or (0, 0)
-        return {
-            "prompt_tokens": counts["prompt_tokens"],
-            "completion_tokens": counts["completion_tokens"],
-            "total_tokens": counts["prompt_tokens"] + counts["completion_tokens"],
-            "prompt_tokens_details": {
-                "cached_tokens": counts.get("cached_tokens", 0),
-                "audio_tokens": 0,
-            },
-            # The engine neither reasons nor speaks; it does not speculate either, so
-            # rejected prediction tokens cost nothing and are not in completion_tokens.
-            "completion_tokens_details": {
-                "reasoning_tokens": 0,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": accepted,
-                "rejected_prediction_tokens": rejected,
-            },
-        }
-
-    async def completion(self, prepared: Prepared) -> dict[str, Any]:
-        """Runs a request to the end and returns a `chat.completion` body."""
+    async def completion(self, prepared: Prepared) -> ChatCompletion:
+        """Runs a request to the end; its `chat.completion` body (send it with `wire`)."""
         spec = prepared.spec
         texts = [""] * spec.n
         tokens: list[list[TokenInfo]] = [[] for _ in range(spec.n)]
-        reasons: list[str | None] = [None] * spec.n
-        usage: dict[str, int] = {}
+        reasons: list[FinishReason | None] = [None] * spec.n
+        done = JobDone(0, 0, 0)  # the job's last event, unless it failed
         async for event in self._events(spec):
-            kind = event[0]
-            if kind == "delta":
-                _, i, delta, infos = event
-                texts[i] += delta.text
-                tokens[i].extend(infos)
-            elif kind == "finish":
-                reasons[event[1]] = event[2]
-            elif kind == "done":
-                usage = event[1]
-            else:
-                raise EngineError(500, event[1], type="server_error")
+            match event:
+                case TokensDelta(choice=i, text=text, tokens=infos):
+                    texts[i] += text
+                    tokens[i].extend(infos)
+                case ChoiceFinished(choice=i, reason=reason):
+                    reasons[i] = reason
+                case JobDone():
+                    done = event
+                case JobFailed(message=failure):
+                    raise EngineError(500, failure, type="server_error")
         choices = []
         for i in range(spec.n):
-            message: dict[str, Any] = {"role": "assistant", "content": texts[i], "refusal": None}
+            message = ChatCompletionMessage(role="assistant", content=texts[i], refusal=None)
             calls = parse_tool_calls(texts[i]) if prepared.tool_mode else None
             if calls:
-                message |= {"content": None, "tool_calls": calls}
+                message = ChatCompletionMessage(
+                    role="assistant", content=None, refusal=None, tool_calls=list(calls)
+                )
                 reasons[i] = "tool_calls"
-            choice: dict[str, Any] = {
-                "index": i,
-                "message": message,
-                "logprobs": {"content": self._logprob_entries(tokens[i]), "refusal": None}
-                if spec.top_logprobs is not None
-                else None,
-                "finish_reason": reasons[i],
-            }
+            logprobs = None
+            if spec.top_logprobs is not None:
+                entries = logprob_entries(tokens[i], self.model.token_bytes)
+                logprobs = ChoiceLogprobs.model_validate({"content": entries, "refusal": None})
+            choice = Choice(index=i, message=message, logprobs=logprobs, finish_reason=reasons[i])
             if spec.explain:
-                choice["explain"] = self._explain_entries(tokens[i])
+                explained = explain_entries(tokens[i], self.model.token_bytes)
+                choice.explain = [ExplainPosition.model_validate(e) for e in explained]
             choices.append(choice)
         predicted = self._predicted(prepared, [[t.id for t in ts] for ts in tokens])
-        return self._envelope("chat.completion", prepared.request) | {
-            "choices": choices,
-            "usage": self._usage(usage, predicted),
-            "rendered_prompt": prepared.prompt.text,
-        }
+        return ChatCompletion(
+            **self._head(prepared.request, chunk=False),
+            choices=choices,
+            usage=usage(done, predicted),
+            rendered_prompt=prepared.prompt.text,
+        )
 
-    async def chunks(self, prepared: Prepared) -> AsyncIterator[dict[str, Any]]:
-        """Yields `chat.completion.chunk` bodies; raises EngineError before the first if refused."""
+    async def chunks(self, prepared: Prepared) -> AsyncGenerator[dict[str, Any], None]:
+        """Yields `chat.completion.chunk` bodies as sent (`wire`), or an error body last.
+
+        Raises EngineError before the first if the request is refused.
+        """
         spec = prepared.spec
         request = prepared.request
         include_usage = bool(request.stream_options and request.stream_options.include_usage)
-        head = self._envelope("chat.completion.chunk", request)
-        generated: list[list[int]] = [[] for _ in range(spec.n)]
+        head = self._head(request, chunk=True)
         if include_usage:
-            head["usage"] = None
+            head["usage"] = None  # on every chunk; the last one carries the numbers
+        head_body = wire(ChatCompletionChunk(**head, choices=[]))  # for the hot path
+        generated: list[list[int]] = [[] for _ in range(spec.n)]
 
-        def chunk(i: int, delta: dict[str, Any], **extra: Any) -> dict[str, Any]:
-            c: dict[str, Any] = {
-                "index": i,
-                "delta": delta,
-                "logprobs": None,
-                "finish_reason": None,
-            }
-            return head | {"choices": [c | extra]}
+        def chunk(i: int, delta: ChoiceDelta, reason: FinishReason | None = None) -> dict[str, Any]:
+            choice = ChunkChoice(index=i, delta=delta, logprobs=None, finish_reason=reason)
+            return wire(ChatCompletionChunk(**head, choices=[choice]))
+
+        def content_chunk(event: TokensDelta) -> dict[str, Any]:  # per token: see responses.py
+            return responses.content_chunk(
+                head_body,
+                event,
+                self.model.token_bytes,
+                logprobs=spec.top_logprobs is not None,
+                explain=bool(spec.explain),
+            )
 
         events = self._events(spec)
         first = await anext(events)  # raises EngineError (busy) before anything is sent
-        yield head | {
-            "choices": [
-                {
-                    "index": i,
-                    "delta": {"role": "assistant", "content": ""},
-                    "logprobs": None,
-                    "finish_reason": None,
-                }
-                for i in range(spec.n)
-            ],
-            "rendered_prompt": prepared.prompt.text,
-        }
+        opening = [
+            ChunkChoice(
+                index=i,
+                delta=ChoiceDelta(role="assistant", content=""),
+                logprobs=None,
+                finish_reason=None,
+            )
+            for i in range(spec.n)
+        ]
+        yield wire(
+            ChatCompletionChunk(**head, choices=opening, rendered_prompt=prepared.prompt.text)
+        )
         # With tools, a reply starting with "{" is tool calls: hold its text and
         # send the calls when the choice ends (text replies stream as usual).
         texts = [""] * spec.n
         undecided = set(range(spec.n)) if prepared.tool_mode else set()
-        held: dict[int, list[Event]] = {i: [] for i in range(spec.n)}
-
-        def content_chunk(event: Event) -> dict[str, Any]:
-            _, i, delta, infos = event
-            extra: dict[str, Any] = {}
-            if spec.top_logprobs is not None:
-                extra["logprobs"] = {"content": self._logprob_entries(infos), "refusal": None}
-            if spec.explain:
-                extra["explain"] = self._explain_entries(infos)
-            return chunk(i, {"content": delta.text}, **extra)
+        held: dict[int, list[TokensDelta]] = {i: [] for i in range(spec.n)}
 
         async for event in _chain([first], events):
-            kind = event[0]
-            if kind == "delta":
-                i = event[1]
-                texts[i] += event[2].text
-                generated[i].extend(t.id for t in event[3])
-                if i in undecided:
-                    held[i].append(event)
-                    if not texts[i]:
-                        continue
-                    undecided.discard(i)
-                    if texts[i].startswith("{"):
-                        continue  # a call: keep holding
-                    for e in held.pop(i):
-                        yield content_chunk(e)
-                elif i in held and prepared.tool_mode and texts[i].startswith("{"):
-                    held[i].append(event)
-                else:
-                    yield content_chunk(event)
-            elif kind == "finish":
-                i, reason = event[1], event[2]
-                calls = parse_tool_calls(texts[i]) if prepared.tool_mode else None
-                if calls:
-                    deltas = [{"index": k} | call for k, call in enumerate(calls)]
-                    yield chunk(i, {"tool_calls": deltas})
-                    reason = "tool_calls"
-                else:
-                    for e in held.pop(i, []):
-                        yield content_chunk(e)
-                yield chunk(i, {}, finish_reason=reason)
-            elif kind == "done":
-                if include_usage:
-                    usage = self._usage(event[1], self._predicted(prepared, generated))
-                    yield head | {"choices": [], "usage": usage}
-            else:
-                yield {
-                    "error": {
-                        "message": event[1],
-                        "type": "server_error",
-                        "param": None,
-                        "code": None,
-                    }
-                }
+            match event:
+                case TokensDelta(choice=i):
+                    texts[i] += event.text
+                    generated[i].extend(t.id for t in event.tokens)
+                    if i in undecided:
+                        held[i].append(event)
+                        if not texts[i]:
+                            continue
+                        undecided.discard(i)
+                        if texts[i].startswith("{"):
+                            continue  # a call: keep holding
+                        for e in held.pop(i):
+                            yield content_chunk(e)
+                    elif i in held and prepared.tool_mode and texts[i].startswith("{"):
+                        held[i].append(event)
+                    else:
+                        yield content_chunk(event)
+                case ChoiceFinished(choice=i, reason=stop_reason):
+                    reason: FinishReason = stop_reason
+                    calls = parse_tool_calls(texts[i]) if prepared.tool_mode else None
+                    if calls:
+                        deltas = [
+                            ChoiceDeltaToolCall(
+                                index=k,
+                                id=call.id,
+                                type=call.type,
+                                function=ChoiceDeltaToolCallFunction(
+                                    name=call.function.name, arguments=call.function.arguments
+                                ),
+                            )
+                            for k, call in enumerate(calls)
+                        ]
+                        yield chunk(i, ChoiceDelta(tool_calls=deltas))
+                        reason = "tool_calls"
+                    else:
+                        for e in held.pop(i, []):
+                            yield content_chunk(e)
+                    yield chunk(i, ChoiceDelta(), reason)
+                case JobDone():
+                    if include_usage:
+                        counts = usage(event, self._predicted(prepared, generated))
+                        yield wire(ChatCompletionChunk(**(head | {"usage": counts}), choices=[]))
+                case JobFailed(message=failure):
+                    error = ErrorObject(message=failure, type="server_error", param=None, code=None)
+                    yield wire(ErrorBody(error=error))
 
 
 async def _chain(first: list[Event], rest: AsyncIterator[Event]) -> AsyncIterator[Event]:

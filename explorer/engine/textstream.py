@@ -47,7 +47,15 @@ def _incomplete_utf8_tail(data: bytes) -> int:
             continue
         if byte & 0x80 == 0:
             return 0
-        need = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4 if byte & 0xF8 == 0xF0 else 1
+        need = (
+            2
+            if byte & 0xE0 == 0xC0
+            else 3
+            if byte & 0xF0 == 0xE0
+            else 4
+            if byte & 0xF8 == 0xF0
+            else 1
+        )
         return back if back < need else 0
     return 0
 
@@ -85,7 +93,7 @@ class TextStream:
         return self._screened(len(self._data), final=True)
 
     def _screened(self, upto: int, *, stop: bool = False, final: bool = False) -> Delta:
-        """Releases up to `upto`, or less: an unfinished word waits, an offensive one ends the text."""
+        """Releases up to `upto`, or less: an unfinished word waits, an offensive one ends it."""
         if self._screen is not None:
             # surrogateescape: character offsets map back to the exact bytes
             text = self._data[:upto].decode("utf-8", "surrogateescape")
@@ -93,7 +101,9 @@ class TextStream:
             bad = self._screen.check(text, complete)
             if bad is not None:
                 self.stopped = True
-                return self._release(len(text[:bad].encode("utf-8", "surrogateescape")), stop=True, filtered=True)
+                return self._release(
+                    len(text[:bad].encode("utf-8", "surrogateescape")), stop=True, filtered=True
+                )
             upto = len(text[:complete].encode("utf-8", "surrogateescape"))
         if stop:
             self.stopped = True
@@ -118,7 +128,9 @@ class TextStream:
                     break
         return max(hold, _incomplete_utf8_tail(pending[: len(pending) - hold]) + hold)
 
-    def _release(self, upto: int, *, stop: bool = False, final: bool = False, filtered: bool = False) -> Delta:
+    def _release(
+        self, upto: int, *, stop: bool = False, final: bool = False, filtered: bool = False
+    ) -> Delta:
         upto = max(upto, self._released)
         text = self._data[self._released : upto].decode("utf-8", "replace")
         self._released = upto
@@ -135,4 +147,6 @@ class TextStream:
             while last < len(self._token_ends) and self._token_ends[last] <= upto:
                 last += 1
         self._tokens_released = max(last, first)
-        return Delta(text, tuple(range(first, self._tokens_released)), stopped=stop, filtered=filtered)
+        return Delta(
+            text, tuple(range(first, self._tokens_released)), stopped=stop, filtered=filtered
+        )

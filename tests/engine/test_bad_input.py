@@ -20,7 +20,12 @@ MSG = [{"role": "user", "content": "Hi"}]
         ({"messages": MSG, "presence_penalty": -2.5}, 400, "presence_penalty", "-2"),
         ({"messages": MSG, "top_logprobs": 3}, 400, "top_logprobs", "needs logprobs"),
         ({"messages": MSG, "logprobs": True, "top_logprobs": 21}, 400, "top_logprobs", "20"),
-        ({"messages": MSG, "stream_options": {"include_usage": True}}, 400, "stream_options", "stream is true"),
+        (
+            {"messages": MSG, "stream_options": {"include_usage": True}},
+            400,
+            "stream_options",
+            "stream is true",
+        ),
         ({"messages": MSG, "stop": ["a", "b", "c", "d", "e"]}, 400, "stop", "1 to 4"),
         ({"messages": MSG, "logit_bias": {"hello": 5}}, 400, "logit_bias", "token ids"),
         ({"messages": MSG, "logit_bias": {"42": 101}}, 400, "logit_bias", "-100"),
@@ -28,7 +33,12 @@ MSG = [{"role": "user", "content": "Hi"}]
         ({"messages": MSG, "n": 0}, 400, "n", "greater than or equal to 1"),
         ({"messages": MSG, "n": 50}, 400, "n", "at most"),
         ({"messages": MSG, "response_format": "json"}, 400, "response_format", "json_schema"),
-        ({"messages": MSG, "response_format": {"type": "prompt"}}, 400, "response_format", "must be an object"),
+        (
+            {"messages": MSG, "response_format": {"type": "prompt"}},
+            400,
+            "response_format",
+            "must be an object",
+        ),
         ({"messages": [{"role": "robot", "content": "x"}]}, 400, "messages[0]", None),
         ({"messages": []}, 400, "messages", None),
         ({"messages": [{"role": "tool", "content": "x"}]}, 400, "messages[0].tool_call_id", None),
@@ -63,7 +73,11 @@ def test_missing_model_is_400(engine_root):
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b'"just a string"'])
 def test_malformed_json(engine_root, raw):
-    r = httpx.post(f"{engine_root}/v1/chat/completions", content=raw, headers={"content-type": "application/json"})
+    r = httpx.post(
+        f"{engine_root}/v1/chat/completions",
+        content=raw,
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "invalid_json"
 

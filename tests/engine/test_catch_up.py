@@ -20,6 +20,7 @@ import pytest
 
 from explorer.api import ChatCompletionRequest
 from explorer.engine.decode_costs import DecodeCosts
+from explorer.engine.events import Event, JobDone, JobFailed, TokensDelta
 from explorer.engine.model import (
     MAX_DECODE_ROWS,
     LlamaModel,
@@ -51,15 +52,17 @@ class Recorder:
         self._calls = calls
         self.job = Job(engine.prepare(request).spec, self._emit)
 
-    def _emit(self, event: tuple[Any, ...]) -> None:  # on the scheduler's thread
+    def _emit(self, event: Event) -> None:  # on the scheduler's thread
         if self.seq is None and self.job.seqs:
             self.seq = self.job.seqs[0]
-        if event[0] == "delta" and event[2].text and self.first_text_call is None:
-            self.first_text_call = len(self._calls)
-        elif event[0] == "error":
-            self.failure = str(event[1])
-        if event[0] in ("done", "error"):
-            self.done.set()
+        match event:
+            case TokensDelta(text=text) if text and self.first_text_call is None:
+                self.first_text_call = len(self._calls)
+            case JobFailed(message=message):
+                self.failure = message
+                self.done.set()
+            case JobDone():
+                self.done.set()
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,11 @@ def test_alone_equals_among_other_traffic(chat):
     alone = _choices(chat(REQUEST))
     assert _choices(chat(REQUEST)) == alone  # sanity: twice alone
 
-    for others, delay in [(2, 0.0), (6, 0.05), (11, 0.3)]:  # 11 others: > 7 rows, several decode groups
+    for others, delay in [
+        (2, 0.0),
+        (6, 0.05),
+        (11, 0.3),
+    ]:  # 11 others: > 7 rows, several decode groups
         with ThreadPoolExecutor(max_workers=others + 1) as pool:
             futures = [pool.submit(chat, _other(i)) for i in range(others)]
             time.sleep(delay)  # join while the others are prefilling or decoding

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from explorer.runs import lessons
 from explorer.http.client import ChatClient
+from explorer.runs import lessons
 from explorer.runs.compare import run_variants
 
 pytestmark = pytest.mark.engine
