@@ -336,16 +336,32 @@ class Scheduler:
                 self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
 
     def _due(self) -> list[tuple[Job, _Choice]]:
-        """The choices to decode next in this round, those with no text shown first."""
-        due = [
-            (j, c)
-            for j in self._active
-            for c in j.choices
-            if c.next_token is not None
-            and (c.decoded_in < self._round_no or (not c.shown and len(c.tokens) < CATCH_UP_TOKENS))
-        ]
-        due.sort(key=lambda jc: jc[1].shown)  # stable: arrival order otherwise
-        return due
+        """The choices to decode next in this round, in the order to group them.
+
+        Those with no text shown yet come first. A decode call's attention spans
+        every KV stream from its lowest sequence to its highest (llama.cpp views
+        the streams as one range), so the others follow by sequence, those
+        nearest the first ones' first: a group of neighbours costs less
+        (`scripts/bench_spans.py`: 7 rows of sequences 0, 9, .., 54 decode at
+        about 0.6 times the rate of sequences 0..6).
+        """
+        young: list[tuple[Job, _Choice]] = []
+        rest: list[tuple[Job, _Choice]] = []
+        for j in self._active:
+            for c in j.choices:
+                if c.next_token is None:
+                    continue
+                if not c.shown and len(c.tokens) < CATCH_UP_TOKENS:
+                    young.append((j, c))
+                elif c.decoded_in < self._round_no:
+                    rest.append((j, c))
+        young.sort(key=lambda jc: jc[1].seq)
+        if young:
+            middle = young[len(young) // 2][1].seq
+            rest.sort(key=lambda jc: (abs(jc[1].seq - middle), jc[1].seq))
+        else:
+            rest.sort(key=lambda jc: jc[1].seq)
+        return young + rest
 
     def _prefill_for(self, budget: float) -> None:
         """Evaluates prompt chunks for about `budget` seconds (one at least, if a prompt waits)."""
