@@ -15,6 +15,7 @@ from explorer.api.extensions import extensions_matching
 from explorer.runs.compare import Comparison, SpecError
 from explorer.runs.share import comparison_query
 from ui.cheatsheet_example import response_example
+from ui.param_doc import cheatsheet_check, param_doc
 
 # The overview table's columns.
 _OVERVIEW = ("name", "deprecated", "type", "range", "default", "embedded engine")
@@ -24,37 +25,8 @@ def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _claim_and_truth(claim: str, truth: str) -> None:
-    """The cheatsheet's claim and what is true, side by side."""
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**The cheatsheet says**")
-        if catalog.is_accurate(truth):
-            st.info(claim, icon=":material/format_quote:")
-        else:
-            st.error(claim, icon=":material/close:")
-    with right:
-        st.markdown("**What is true**")
-        st.success(truth, icon=":material/check:")
-
-
 def _param_details(p: catalog.Param) -> None:
-    st.markdown(f"**{p.summary}**")
-    st.markdown(p.explanation)
-    if p.formula:
-        st.code(p.formula, language="python")
-    facts = [f"**Type** `{p.type}`", f"**Default** `{catalog.default_text(p)}`"]
-    if p.range_text != "-":
-        facts.insert(1, f"**Range** {p.range_text}")
-    if p.requires:
-        facts.append("**Requires** " + ", ".join(f"`{r}`" for r in p.requires))
-    st.markdown(" · ".join(facts))
-    st.markdown(f"**Applies to** {p.applies_to}")
-    st.markdown(f"**The embedded engine** {catalog.engine_text(p)}")
-    if p.deprecated:
-        st.warning(catalog.deprecation_note(p).capitalize() + ".", icon=":material/history:")
-    if p.cheatsheet_claim and p.correction:
-        _claim_and_truth(p.cheatsheet_claim, p.correction)
+    param_doc(p, compact=False)
     if p.demo:
         demo = p.demo
         st.markdown(f"**Try it: {demo.title}**")
@@ -95,7 +67,7 @@ def _field_details(f: catalog.ResponseField) -> None:
     st.markdown(f"**Type** `{f.type}` · **Python access**")
     st.code(f.access, language="python")
     if f.cheatsheet_claim and f.correction:
-        _claim_and_truth(f.cheatsheet_claim, f.correction)
+        cheatsheet_check(f.cheatsheet_claim, f.correction, side_by_side=True)
 
 
 st.title("Reference")

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -90,7 +91,9 @@ def right(answer: str, accepted: list[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", answer, re.IGNORECASE) for w in accepted)
 
 
-def ask(client: httpx.Client, url: str, model: str, question: str, **extra: object) -> dict:
+def ask(
+    client: httpx.Client, url: str, model: str, question: str, **extra: object
+) -> dict[str, Any]:
     body = {
         "model": model,
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
@@ -100,7 +103,8 @@ def ask(client: httpx.Client, url: str, model: str, question: str, **extra: obje
     }
     r = client.post(f"{url}/v1/chat/completions", json=body)
     r.raise_for_status()
-    return r.json()
+    answer: dict[str, Any] = r.json()
+    return answer
 
 
 def score(

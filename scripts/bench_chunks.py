@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over every way")
     args = parser.parse_args()
 
-    head = {
+    head: dict[str, Any] = {
         "id": "chatcmpl-0123456789abcdef01234567",
         "object": "chat.completion.chunk",
         "created": 1_700_000_000,

@@ -29,6 +29,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,7 +65,7 @@ def llama_greedy(model: LlamaModel, prompt: list[int], tokens: int) -> tuple[flo
         llama.llama_sampler_free(sampler)
 
 
-def engine_stream(url: str, model: str, body: dict) -> dict:
+def engine_stream(url: str, model: str, body: dict[str, Any]) -> dict[str, Any]:
     """Streams one request; returns time to first token, decode rate and token count."""
     t0 = time.perf_counter()
     stamps: list[float] = []

@@ -29,6 +29,7 @@ from explorer.schema_check import schema_problems
 
 from .form import EXAMPLE_SCHEMA, EXAMPLE_TOOLS, STARTING_PARAMS, parse_json, stop_sequences
 from .markdown import escape_markdown
+from .param_doc import param_doc
 
 __all__ = [
     "KINDS",
@@ -154,27 +155,6 @@ def _missing_requirement(p: catalog.Param) -> str:
     return ""
 
 
-def _details(p: catalog.Param) -> None:
-    """The long explanation, facts and the cheatsheet correction (inside a popover)."""
-    st.markdown(f"**{p.name}**: {p.summary}")
-    st.markdown(p.explanation)
-    if p.formula:
-        st.code(p.formula, language="python")
-    facts = [f"Type `{p.type}`", f"default `{catalog.default_text(p)}`"]
-    if p.range_text != "-":
-        facts.insert(1, f"range {p.range_text}")
-    if p.requires:
-        facts.append("requires " + ", ".join(f"`{r}`" for r in p.requires))
-    st.caption(" · ".join(facts))
-    st.caption(f"Applies to {p.applies_to}. The embedded engine: {catalog.engine_text(p)}")
-    if p.cheatsheet_claim and p.correction:
-        st.markdown(f"**The cheatsheet says:** {p.cheatsheet_claim}")
-        if catalog.is_accurate(p.correction):
-            st.success(p.correction, icon=":material/check:")
-        else:
-            st.warning(p.correction, icon=":material/priority_high:")
-
-
 def _header(p: catalog.Param, blocked: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.checkbox(
@@ -200,7 +180,7 @@ def _header(p: catalog.Param, blocked: str) -> None:
             type="tertiary",
             key=f"learn_{p.name}",
         ):
-            _details(p)
+            param_doc(p, compact=True)
     if blocked:
         st.caption(blocked)
 

@@ -37,6 +37,7 @@ __all__ = [
     "demo_requests",
     "deprecation_note",
     "engine_text",
+    "facts",
     "field_deprecation_note",
     "help_text",
     "is_accurate",
@@ -2217,6 +2218,17 @@ def default_text(p: Param) -> str:
     if p.default_note:
         return p.default_note
     return _json_value(p.default)
+
+
+def facts(p: Param) -> list[tuple[str, str]]:
+    """The short facts of a parameter as (label, markdown): type, range, default, requires."""
+    out = [("Type", f"`{p.type}`")]
+    if p.range_text != "-":
+        out.append(("Range", p.range_text))
+    out.append(("Default", f"`{default_text(p)}`"))
+    if p.requires:
+        out.append(("Requires", ", ".join(f"`{r}`" for r in p.requires)))
+    return out
 
 
 def help_text(name: str) -> str:

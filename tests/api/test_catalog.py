@@ -19,6 +19,7 @@ from explorer.api.catalog import (
     default_text,
     demo_requests,
     deprecation_note,
+    facts,
     help_text,
     is_accurate,
     param,
@@ -740,3 +741,16 @@ def test_search_finds_a_misspelled_name(typed: str, param: str | None, field: st
 
 def test_search_without_any_close_name_finds_nothing() -> None:
     assert search("zzzz") == ([], [])
+
+
+def test_facts_are_the_params_own_type_range_default_and_requirements() -> None:
+    top = param("top_logprobs")
+    assert facts(top) == [
+        ("Type", f"`{top.type}`"),
+        ("Range", top.range_text),
+        ("Default", f"`{default_text(top)}`"),
+        ("Requires", "`logprobs`"),
+    ]
+    # No range to state: no Range fact.
+    free = next(p for p in PARAMS.values() if p.range_text == "-" and not p.requires)
+    assert [label for label, _ in facts(free)] == ["Type", "Default"]

@@ -106,6 +106,8 @@ def test_a_demo_opens_in_compare_and_runs(page: Page, demo_app: AppServer) -> No
     assert demo is not None
     for i, variant in enumerate(demo.variants):
         area = page.locator(f".st-key-compare_variant_{i} textarea")
+        # Opening a link reruns once with the link's model: wait for the filled editors.
+        expect(area).not_to_have_value("")
         assert json.loads(area.input_value()) == variant
     run = page.locator(".st-key-compare_run button")
     expect(run).to_be_enabled()
