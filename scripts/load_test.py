@@ -28,7 +28,10 @@ of 64 (EXPLORER_MAX_WAITING), so the engine turns some learners away with
 Prints the engine's own start-up lines (its memory budget: sequences, KV
 cache and buffers; its threads and the decode costs it measured), then p50
 and p95 time to first token (per learner: until both variants
-show text; and per stream), aggregate tokens/s and its ratio to the ceiling,
+show text; and per stream), aggregate tokens/s and its ratio to the ceiling, where the
+engine's model thread spent the load (decoding, prompts, sampling and the
+rest; `/health`'s `work`) and the CPU seconds of the engine, the app and this
+script,
 the count of failures (exit status 1 if any, a difference from the lone run
 included), of busy answers retried and of runs stored, peak memory of the
 engine and the app, and the page interaction times; last, which of the issue's targets this run
