@@ -313,9 +313,11 @@ class Scheduler:
         (`CATCH_UP_TOKENS`).
         """
         self._round_no += 1
-        if not self._due():
+        due = self._due()
+        if not due:
             self._prefill_for(PREFILL_SLICE)
-        while due := self._due():
+            due = self._due()
+        while due:
             size = self.costs.explore(len(due)) or self.costs.plan(len(due))[0]
             group = due[:size]
             started = time.perf_counter()
@@ -334,6 +336,7 @@ class Scheduler:
             if self._waiting or self._prefilling:
                 self._admit()
                 self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
+            due = self._due()
 
     def _due(self) -> list[tuple[Job, _Choice]]:
         """The choices to decode next in this round, in the order to group them.
