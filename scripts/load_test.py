@@ -435,7 +435,9 @@ def main() -> int:
         print(
             f"engine model thread: busy {work['busy_seconds']:.1f} s of {wall:.1f} s; "
             f"decoding {work['decode_seconds']:.1f} s ({work['decoded_tokens']:.0f} tokens, "
-            f"{decoding:.1f} tokens/s = {decoding / ceiling:.2f} of the ceiling), "
+            f"{decoding:.1f} tokens/s = {decoding / ceiling:.2f} of the ceiling, "
+            f"{work['decoded_tokens'] / max(work['decode_calls'], 1):.1f} rows a call, "
+            f"{work['moves']:.0f} answers moved to close gaps), "
             f"prompts {work['prompt_seconds']:.1f} s ({work['prompt_tokens']:.0f} tokens), "
             f"sampling and the rest {rest:.1f} s"
         )

@@ -1,8 +1,10 @@
 """Runs every active sequence on one llama.cpp context, a token at a time, fairly.
 
 One thread owns the model. Each round advances every decoding sequence by one
-token, in groups of 1..7 rows whose sizes come from costs measured on this
-machine (`decode_costs.py`). Between two groups, waiting prompts are
+token, in groups of 1..7 rows of consecutive sequences (one forward pass
+each, see `_due`) whose sizes come from costs measured on this machine
+(`decode_costs.py`); when answers end, the highest decoding ones move down into
+the sequences they freed (`_compact`). Between two groups, waiting prompts are
 evaluated one fixed chunk at a time, for up to `PREFILL_SHARE` times the
 group's own time: a class that presses Run together gets first tokens within
 a few groups, while the learners already answering keep streaming. The prompt
@@ -156,8 +158,10 @@ class Scheduler:
             "busy_seconds": 0.0,
             "decode_seconds": 0.0,
             "decoded_tokens": 0,
+            "decode_calls": 0,
             "prompt_seconds": 0.0,
             "prompt_tokens": 0,
+            "moves": 0,  # choices moved to a lower sequence (`_compact`)
         }
         self.cache = PromptCache(range(model.settings.n_seq_max, model.n_streams))
         self._cv = threading.Condition()
@@ -240,7 +244,7 @@ class Scheduler:
                 if not self._admissible():
                     return
                 job = self._waiting.popleft()
-                job.seqs = [self._free_seqs.pop(0) for _ in range(job.spec.n)]
+                job.seqs = _take_seqs(self._free_seqs, job.spec.n)
             try:
                 self._start(job)
             except Exception as exc:  # e.g. a grammar that does not build: this job alone fails
@@ -313,19 +317,18 @@ class Scheduler:
         (`CATCH_UP_TOKENS`).
         """
         self._round_no += 1
-        due = self._due()
-        if not due:
+        runs = self._due()
+        if not runs:
             self._prefill_for(PREFILL_SLICE)
-            due = self._due()
-        while due:
-            size = self.costs.explore(len(due)) or self.costs.plan(len(due))[0]
-            group = due[:size]
+            runs = self._due()
+        while runs:
+            group = self._group(runs[0])
             started = time.perf_counter()
             rows = [Row(c.next_token, c.pos, c.seq) for _, c in group]  # type: ignore[arg-type]
             self.model.decode(rows)
             took = time.perf_counter() - started
             self.costs.observe(len(group), took)
-            self._count(decode_seconds=took, decoded_tokens=len(group))
+            self._count(decode_seconds=took, decoded_tokens=len(group), decode_calls=1)
             for i, (job, c) in enumerate(group):
                 c.pos += 1
                 c.next_token = None
@@ -333,38 +336,46 @@ class Scheduler:
                 self._sample(job, c, self.model.logits(i))
             for job in {id(j): j for j, _ in group}.values():
                 self._retire_if_done(job)
+            self._compact()
             if self._waiting or self._prefilling:
                 self._admit()
                 self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
-            due = self._due()
+            runs = self._due()
 
-    def _due(self) -> list[tuple[Job, _Choice]]:
-        """The choices to decode next in this round, in the order to group them.
+    def _due(self) -> list[list[tuple[Job, _Choice]]]:
+        """The choices to decode next in this round, as runs of consecutive sequences.
 
-        Those with no text shown yet come first. A decode call's attention spans
-        every KV stream from its lowest sequence to its highest (llama.cpp views
-        the streams as one range), so the others follow by sequence, those
-        nearest the first ones' first: a group of neighbours costs less
-        (`scripts/bench_spans.py`: 7 rows of sequences 0, 9, .., 54 decode at
-        about 0.6 times the rate of sequences 0..6).
+        llama.cpp evaluates a decode call in one forward pass only while its
+        rows' sequences go up one by one (with a KV stream per sequence,
+        `split_equal` accepts only the next sequence id into a micro-batch):
+        rows of sequences 3, 4, 6 cost two passes, and 6, 5, 4 three
+        (`scripts/bench_passes.py`). So a group is taken from one run. Runs
+        holding a choice with no text shown yet come first, then by sequence.
         """
-        young: list[tuple[Job, _Choice]] = []
-        rest: list[tuple[Job, _Choice]] = []
-        for j in self._active:
-            for c in j.choices:
-                if c.next_token is None:
-                    continue
-                if not c.shown and len(c.tokens) < CATCH_UP_TOKENS:
-                    young.append((j, c))
-                elif c.decoded_in < self._round_no:
-                    rest.append((j, c))
-        young.sort(key=lambda jc: jc[1].seq)
-        if young:
-            middle = young[len(young) // 2][1].seq
-            rest.sort(key=lambda jc: (abs(jc[1].seq - middle), jc[1].seq))
-        else:
-            rest.sort(key=lambda jc: jc[1].seq)
-        return young + rest
+        due = sorted(
+            (
+                (j, c)
+                for j in self._active
+                for c in j.choices
+                if c.next_token is not None and (_young(c) or c.decoded_in < self._round_no)
+            ),
+            key=lambda jc: jc[1].seq,
+        )
+        runs: list[list[tuple[Job, _Choice]]] = []
+        for jc in due:
+            if runs and runs[-1][-1][1].seq + 1 == jc[1].seq:
+                runs[-1].append(jc)
+            else:
+                runs.append([jc])
+        runs.sort(key=lambda run: not any(_young(c) for _, c in run))  # stable: by sequence
+        return runs
+
+    def _group(self, run: list[tuple[Job, _Choice]]) -> list[tuple[Job, _Choice]]:
+        """The next group from `run`: the size the costs plan, from its first young choice on."""
+        size = self.costs.explore(len(run)) or self.costs.plan(len(run))[0]
+        first_young = next((i for i, (_, c) in enumerate(run) if _young(c)), 0)
+        start = max(0, min(first_young, len(run) - size))
+        return run[start : start + size]
 
     def _prefill_for(self, budget: float) -> None:
         """Evaluates prompt chunks for about `budget` seconds (one at least, if a prompt waits)."""
@@ -512,6 +523,37 @@ class Scheduler:
 
     # ------------------------------------------------------------ bookkeeping
 
+    def _compact(self) -> None:
+        """Moves the highest decoding choices into free lower sequences.
+
+        Answers end at different times and leave gaps between the sequences
+        that decode, and a group is one run of consecutive sequences (`_due`):
+        without this, the last half of a class's answers would decode a row or
+        two a pass. A move copies the choice's KV stream (llama.cpp copies it
+        bit for bit before the next decode, as for a comparison's variants), so
+        its numbers stay the same.
+        """
+        movable = sorted(
+            ((j, c) for j in self._active for c in j.choices if not c.finished),
+            key=lambda jc: jc[1].seq,
+            reverse=True,
+        )
+        moves = 0
+        with self._cv:
+            free = self._free_seqs
+            for job, c in movable:
+                if not free or free[0] > c.seq:
+                    break
+                seq = free.pop(0)
+                self.model.copy_sequence(c.seq, seq)
+                self.model.clear_sequence(c.seq)
+                free.append(c.seq)
+                free.sort()
+                job.seqs[c.index] = c.seq = seq
+                moves += 1
+        if moves:
+            self._count(moves=moves)
+
     def _release(self, job: Job) -> None:
         for seq in job.seqs:
             self.model.clear_sequence(seq)
@@ -558,6 +600,21 @@ class Scheduler:
             self._release(job)
         self.model.clear_all()
         self.cache.clear()
+
+
+def _take_seqs(free: list[int], n: int) -> list[int]:
+    """Takes `n` sequences from the sorted `free` list: the lowest consecutive ones if
+    any, so the job's choices decode in one forward pass (see `Scheduler._due`),
+    else the lowest."""
+    start = next((i for i in range(len(free) - n + 1) if free[i + n - 1] - free[i] == n - 1), 0)
+    taken = free[start : start + n]
+    del free[start : start + n]
+    return taken
+
+
+def _young(c: _Choice) -> bool:
+    """No text shown yet, and still within the catch-up."""
+    return not c.shown and len(c.tokens) < CATCH_UP_TOKENS
 
 
 def _tokens_left(job: Job) -> int:

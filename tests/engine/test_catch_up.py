@@ -6,8 +6,9 @@ spy records the sequences of every decode call. The property is about calls,
 not seconds, so it holds on a shared machine: from a newcomer's first token
 until its first text is released, every decode group includes it, for up to
 `CATCH_UP_TOKENS` tokens, while the streams already running keep one token a
-round. (That the bytes stay those of the request run alone is the
-determinism tests' part: any split into groups gives the same numbers.)
+round. And every decode call is one forward pass: its sequences go up one by
+one. (That the bytes stay those of the request run alone is the determinism
+tests' part: any split into groups gives the same numbers.)
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from explorer.engine.model import (
     Row,
     default_model_path,
 )
-from explorer.engine.scheduler import CATCH_UP_TOKENS, Job
+from explorer.engine.scheduler import CATCH_UP_TOKENS, Job, _take_seqs
 from explorer.engine.service import Engine
-
-pytestmark = pytest.mark.engine
 
 COUNTING = "Count from one to two hundred: 1, 2, 3, 4, 5, 6, 7,"
 # The cost per row falls with the row count: 7-row groups are always the cheapest plan.
@@ -92,6 +91,7 @@ def submit(
     return recorders
 
 
+@pytest.mark.engine
 def test_newcomers_are_in_every_group_until_their_text_shows(engine) -> None:
     eng, calls = engine
     busy = {"messages": [{"role": "user", "content": COUNTING}], "max_tokens": 96}
@@ -128,3 +128,26 @@ def test_newcomers_are_in_every_group_until_their_text_shows(engine) -> None:
         assert all(sum(s in call for call in window) <= 2 for s in range(EARLIER)), window
     # Some first text needed several decode calls: the property was tested.
     assert later > 0, "every newcomer showed text within one decode call"
+    # Every group is one forward pass: llama.cpp splits a call wherever the next
+    # row's sequence is not the previous one's plus one (Scheduler._due).
+    passes = [call for call in calls if call != tuple(range(call[0], call[0] + len(call)))]
+    assert not passes, (
+        f"{len(passes)} of {len(calls)} decode calls took several passes: {passes[:5]}"
+    )
+    assert any(len(call) > 1 for call in calls)
+
+
+@pytest.mark.parametrize(
+    ("free", "n", "taken", "left"),
+    [
+        ([0, 2, 3, 5, 6, 7], 3, [5, 6, 7], [0, 2, 3]),  # the lowest consecutive block
+        ([0, 2, 3, 5, 6, 7], 2, [2, 3], [0, 5, 6, 7]),
+        ([0, 2, 4], 2, [0, 2], [4]),  # no block: the lowest
+        ([4], 1, [4], []),
+    ],
+)
+def test_a_job_takes_consecutive_sequences_where_it_can(
+    free: list[int], n: int, taken: list[int], left: list[int]
+) -> None:
+    assert _take_seqs(free, n) == taken
+    assert free == left

@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
+
+from .conftest import NO_TURN_END
 
 pytestmark = pytest.mark.engine
 
@@ -75,3 +78,28 @@ def test_n_choices_match_across_traffic(chat):
         mine = pool.submit(chat, request)
         assert _choices(mine.result()) == alone
         assert all(f.result().status_code == 200 for f in noise)
+
+
+def test_an_answer_moved_to_close_a_gap_keeps_its_bytes(chat, engine_root):
+    """Short answers end below a long one, which the engine then moves down a
+    sequence (a copy of its KV stream) so that the answers still decoding sit
+    on consecutive sequences: its bytes stay those of the request alone."""
+    request = REQUEST | {"max_tokens": 48, "logit_bias": NO_TURN_END, "n": 2}
+    alone = _choices(chat(request))
+    short = [
+        {"messages": [{"role": "user", "content": f"{i}: say something."}], "max_tokens": 3,
+         "logit_bias": NO_TURN_END, "seed": i}
+        for i in range(6)
+    ]  # fmt: skip
+    moves = _work(engine_root)["moves"]
+    with ThreadPoolExecutor(max_workers=len(short) + 1) as pool:
+        first = [pool.submit(chat, body) for body in short]
+        time.sleep(0.05)  # the short ones take the lower sequences
+        mine = pool.submit(chat, request)
+        assert all(f.result().status_code == 200 for f in first)
+        assert _choices(mine.result()) == alone
+    assert _work(engine_root)["moves"] > moves, "no answer was moved: the test tested nothing"
+
+
+def _work(engine_root: str) -> dict:
+    return httpx.get(f"{engine_root}/health", timeout=10).json()["work"]

@@ -1,13 +1,16 @@
-"""Decode cost by the spread of a group's sequences: neighbours against far-apart ones.
+"""Decode cost by the order of a group's sequences: one forward pass or several.
 
-    .venv/bin/python scripts/bench_spans.py [--rounds 3] [--tokens 48]
+    .venv/bin/python scripts/bench_passes.py [--rounds 3] [--tokens 48]
 
-llama.cpp views a decode call's KV streams as one range, from its lowest
-sequence to its highest, so 7 rows of sequences 0..6 attend over 7 streams
-and 7 rows of sequences 0, 9, .., 54 over 55 of them. The scheduler groups
-neighbouring sequences for this reason (`Scheduler._due`). Prints, as a median
-over interleaved rounds, the tokens/s of each and their ratio (this machine is
-noisy: only the ratio, measured side by side, means anything).
+With a KV stream per sequence, llama.cpp splits a decode call into
+micro-batches, one forward pass each, and a micro-batch takes a row only if its
+sequence is the previous row's plus one (`split_equal(sequential=true)` in
+llama-batch.cpp). So 7 rows of sequences 0..6 are one pass, while the same
+sequences in descending order, or 7 sequences with gaps, are seven. The
+scheduler decodes runs of consecutive sequences for this reason
+(`Scheduler._due`). Prints, as a median over interleaved rounds, the tokens/s
+of each group and its ratio to 0..6 (this machine is noisy: only the ratios,
+measured side by side, mean anything).
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from explorer.engine.model import LlamaModel, ModelSettings, Row, default_model_path  # noqa: E402
 
-GROUPS = {"neighbours 0..6": list(range(7)), "spread 0, 9, .., 54": list(range(0, 63, 9))}
+GROUPS = {
+    "0..6": list(range(7)),
+    "6..0 (the same sequences, descending)": list(range(6, -1, -1)),
+    "0, 2, .., 12 (gaps of one)": list(range(0, 13, 2)),
+    "50..56 (far from 0, consecutive)": list(range(50, 57)),
+}
 
 
 def tokens_per_second(model: LlamaModel, prompt: list[int], seqs: list[int], tokens: int) -> float:
@@ -54,10 +62,9 @@ def main() -> None:
     finally:
         model.close()
     median = {name: statistics.median(r) for name, r in rates.items()}
+    base = median["0..6"]
     for name, rate in median.items():
-        print(f"{name}: {rate:.0f} tokens/s")
-    near, far = median.values()
-    print(f"spread / neighbours: {far / near:.2f}")
+        print(f"{name}: {rate:.0f} tokens/s, {rate / base:.2f} of 0..6")
 
 
 if __name__ == "__main__":
