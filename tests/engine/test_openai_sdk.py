@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import openai
 import pytest
 
@@ -11,8 +13,11 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def client(engine_root: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{engine_root}/v1", api_key="not-needed")
+def client(engine_root: str) -> Iterator[openai.OpenAI]:
+    # Closed here: an SDK client left to the garbage collector closes its sockets
+    # only if its finalizer runs before theirs (else a ResourceWarning, in a later test).
+    with openai.OpenAI(base_url=f"{engine_root}/v1", api_key="not-needed") as client:
+        yield client
 
 
 def test_non_streamed(client, model_id):

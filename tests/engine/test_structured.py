@@ -337,56 +337,59 @@ def test_auto_gives_text_or_valid_calls(chat):
 
 
 def test_tool_round_trip_with_the_openai_sdk(engine_root, model_id):
-    client = openai.OpenAI(base_url=f"{engine_root}/v1", api_key="not-needed")
-    messages: list = [{"role": "user", "content": "What is the weather in Paris?"}]
-    first = client.chat.completions.create(
-        model=model_id,
-        messages=messages,
-        tools=[WEATHER],
-        tool_choice="required",
-        seed=3,
-        max_tokens=CALL_TOKENS,
-    )
-    call = first.choices[0].message.tool_calls[0]
-    assert first.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
-    args = json.loads(call.function.arguments)
-    # The model never runs code: our code does, and answers with a tool message.
-    messages += [
-        first.choices[0].message.model_dump(exclude_none=True),
-        {
-            "role": "tool",
-            "tool_call_id": call.id,
-            "content": json.dumps({"city": args["city"], "temperature": 18}),
-        },
-    ]
-    final = client.chat.completions.create(
-        model=model_id,
-        messages=messages,
-        tools=[WEATHER],
-        seed=3,
-        max_tokens=30,
-        tool_choice="none",
-    )
-    assert isinstance(final.choices[0].message.content, str)  # text (possibly empty), not a call
-    assert final.choices[0].message.tool_calls is None
-    # Streamed, the call arrives as tool_call deltas that the SDK can accumulate.
-    stream = client.chat.completions.create(
-        model=model_id,
-        messages=messages[:1],
-        tools=[WEATHER],
-        tool_choice="required",
-        seed=3,
-        max_tokens=CALL_TOKENS,
-        stream=True,
-    )
-    names, arguments, reasons = [], "", []
-    for chunk in stream:
-        for choice in chunk.choices:
-            for delta in choice.delta.tool_calls or []:
-                if delta.function.name:
-                    names.append(delta.function.name)
-                arguments += delta.function.arguments or ""
-            if choice.finish_reason:
-                reasons.append(choice.finish_reason)
-    assert names == ["get_weather"] and reasons == ["tool_calls"]
-    assert json.loads(arguments) == args
+    with openai.OpenAI(base_url=f"{engine_root}/v1", api_key="not-needed") as client:
+        messages: list = [{"role": "user", "content": "What is the weather in Paris?"}]
+        first = client.chat.completions.create(
+            model=model_id,
+            messages=messages,
+            tools=[WEATHER],
+            tool_choice="required",
+            seed=3,
+            max_tokens=CALL_TOKENS,
+        )
+        call = first.choices[0].message.tool_calls[0]
+        assert (
+            first.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
+        )
+        args = json.loads(call.function.arguments)
+        # The model never runs code: our code does, and answers with a tool message.
+        messages += [
+            first.choices[0].message.model_dump(exclude_none=True),
+            {
+                "role": "tool",
+                "tool_call_id": call.id,
+                "content": json.dumps({"city": args["city"], "temperature": 18}),
+            },
+        ]
+        final = client.chat.completions.create(
+            model=model_id,
+            messages=messages,
+            tools=[WEATHER],
+            seed=3,
+            max_tokens=30,
+            tool_choice="none",
+        )
+        # text (possibly empty), not a call
+        assert isinstance(final.choices[0].message.content, str)
+        assert final.choices[0].message.tool_calls is None
+        # Streamed, the call arrives as tool_call deltas that the SDK can accumulate.
+        stream = client.chat.completions.create(
+            model=model_id,
+            messages=messages[:1],
+            tools=[WEATHER],
+            tool_choice="required",
+            seed=3,
+            max_tokens=CALL_TOKENS,
+            stream=True,
+        )
+        names, arguments, reasons = [], "", []
+        for chunk in stream:
+            for choice in chunk.choices:
+                for delta in choice.delta.tool_calls or []:
+                    if delta.function.name:
+                        names.append(delta.function.name)
+                    arguments += delta.function.arguments or ""
+                if choice.finish_reason:
+                    reasons.append(choice.finish_reason)
+        assert names == ["get_weather"] and reasons == ["tool_calls"]
+        assert json.loads(arguments) == args
