@@ -27,17 +27,17 @@ of 64 (EXPLORER_MAX_WAITING), so the engine turns some learners away with
 
 Prints the engine's own start-up lines (its memory budget: sequences, KV
 cache and buffers; its threads and the decode costs it measured), then p50
-and p95 time to first token (per learner: until both variants
-show text; and per stream), aggregate tokens/s and its ratio to the ceiling, where the
-engine's model thread spent the load (decoding, prompts, sampling and the
-rest; `/health`'s `work`) and the CPU seconds of the engine, the app and this
-script,
-the count of failures (exit status 1 if any, a difference from the lone run
-included), of busy answers retried and of runs stored, peak memory of the
-engine and the app, and the page interaction times; last, which of the issue's targets this run
-met (30 learners, `--burst`, on 2 cores: p95 first token at most 3 s with the
-preset, 5 s with `--distinct-prompts`; aggregate at least 0.8 of the ceiling;
-a page interaction within 1 s).
+and p95 time to first token (per learner: until both variants show text;
+and per stream), aggregate tokens/s and its ratio to the ceiling, where the
+engine's model thread spent the load (decoding with its rows a call and
+answers moved, prompts, sampling and the rest; `/health`'s `work`) and the CPU
+seconds of the engine, the app and this script, the count of failures (exit
+status 1 if any, a difference from the lone run included), of busy answers
+retried and of runs stored, peak memory of the engine and the app, and the
+page interaction times; last, which of the issue's targets this run met (30
+learners, `--burst`, on 2 cores: p95 first token at most 3 s with the preset,
+5 s with `--distinct-prompts`; aggregate at least 0.8 of the ceiling; a page
+interaction within 1 s).
 """
 
 from __future__ import annotations

@@ -334,9 +334,9 @@ class Scheduler:
                 c.next_token = None
                 c.decoded_in = self._round_no
                 self._sample(job, c, self.model.logits(i))
-            for job in {id(j): j for j, _ in group}.values():
-                self._retire_if_done(job)
-            self._compact()
+            retired = [self._retire_if_done(j) for j in {id(j): j for j, _ in group}.values()]
+            if any(retired):  # only a release opens a gap
+                self._compact()
             if self._waiting or self._prefilling:
                 self._admit()
                 self._prefill_for(PREFILL_SHARE * (time.perf_counter() - started))
@@ -510,16 +510,19 @@ class Scheduler:
         c.finished = True
         job.emit(ChoiceFinished(c.index, reason))
 
-    def _retire_if_done(self, job: Job) -> None:
-        if all(c.finished for c in job.choices):
-            job.emit(
-                JobDone(
-                    prompt_tokens=len(job.spec.prompt),
-                    cached_tokens=job.cached,
-                    completion_tokens=sum(len(c.tokens) for c in job.choices),
-                )
+    def _retire_if_done(self, job: Job) -> bool:
+        """Reports a finished job and frees its sequences; True if it did."""
+        if not all(c.finished for c in job.choices):
+            return False
+        job.emit(
+            JobDone(
+                prompt_tokens=len(job.spec.prompt),
+                cached_tokens=job.cached,
+                completion_tokens=sum(len(c.tokens) for c in job.choices),
             )
-            self._release(job)
+        )
+        self._release(job)
+        return True
 
     # ------------------------------------------------------------ bookkeeping
 
