@@ -65,20 +65,24 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[tuple[Engine, list[tuple[int, ...]]]]:
+def engine() -> Iterator[tuple[Engine, list[tuple[int, ...]], set[str]]]:
+    """The engine, the sequences of its decode groups, and the threads any decode call ran on."""
     model = LlamaModel(ModelSettings(path=str(default_model_path()), n_seq_max=32))
-    engine = Engine(model)
-    engine.scheduler.costs = DecodeCosts(COSTS)
     calls: list[tuple[int, ...]] = []
+    threads: set[str] = set()
     decode = model.decode
 
     def spy(rows: list[Row]) -> None:
+        threads.add(threading.current_thread().name)
         if len({r.seq for r in rows}) == len(rows):  # a decode group, not a prompt chunk
             calls.append(tuple(r.seq for r in rows))
         decode(rows)
 
     model.decode = spy  # type: ignore[method-assign]
-    yield engine, calls
+    engine = Engine(model)  # calibrates its decode costs
+    engine.scheduler.costs = DecodeCosts(COSTS)
+    calls.clear()
+    yield engine, calls, threads
     engine.close()
 
 
@@ -93,7 +97,7 @@ def submit(
 
 @pytest.mark.engine
 def test_newcomers_are_in_every_group_until_their_text_shows(engine) -> None:
-    eng, calls = engine
+    eng, calls, _ = engine
     busy = {"messages": [{"role": "user", "content": COUNTING}], "max_tokens": 96}
     earlier = submit(
         eng, calls, [busy | {"n": 8, "seed": s, "temperature": 0.8} for s in range(EARLIER // 8)]
@@ -135,6 +139,23 @@ def test_newcomers_are_in_every_group_until_their_text_shows(engine) -> None:
         f"{len(passes)} of {len(calls)} decode calls took several passes: {passes[:5]}"
     )
     assert any(len(call) > 1 for call in calls)
+
+
+@pytest.mark.engine
+def test_every_computation_runs_on_the_model_thread(engine) -> None:
+    """Calibration, prompts and decode groups: all on the scheduler's one thread.
+
+    llama.cpp computes with OpenMP, which keeps a team of threads per calling
+    thread; a second calling thread means more OpenMP threads than cores on a
+    small machine, and libgomp then sleeps at every barrier instead of spinning.
+    """
+    eng, calls, threads = engine
+    seen = len(calls)
+    body = {"messages": [{"role": "user", "content": COUNTING}], "max_tokens": 4, "n": 2}
+    (recorder,) = submit(eng, calls, [body])
+    assert recorder.done.wait(120) and recorder.failure is None, recorder.failure
+    assert len(calls) > seen  # this request's decode groups were seen too
+    assert threads == {eng.scheduler._thread.name}, threads
 
 
 @pytest.mark.parametrize(
