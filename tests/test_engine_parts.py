@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +20,7 @@ from explorer.engine.model import MAX_DECODE_ROWS
 from explorer.engine.primer import PRIMER_EXCHANGES, primer_text
 from explorer.engine.prompt import render_template, render_transcript
 from explorer.engine.responses import content_chunk, token_text, wire
+from explorer.engine.service import _Handoff
 from explorer.engine.textstream import TextStream
 
 
@@ -272,3 +276,39 @@ def test_the_per_token_chunk_is_exactly_what_the_models_send(top, explain):
     assert json.dumps(wire(parsed)) == json.dumps(body)  # the same keys, values and order
     assert (body["choices"][0]["logprobs"] is None) == (top is None)
     assert ("explain" in body["choices"][0]) == bool(explain)
+
+
+def test_events_from_the_model_thread_share_one_wake_up_and_keep_their_order():
+    loop = asyncio.new_event_loop()
+    wake_ups = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(*args: Any) -> Any:
+        nonlocal wake_ups
+        wake_ups += 1
+        return call_soon_threadsafe(*args)
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    handoff = _Handoff(loop)
+    queues: list[asyncio.Queue] = [asyncio.Queue(), asyncio.Queue()]
+
+    def burst(first: int) -> None:  # a decode group's events, on another thread
+        for i in range(first, first + 100):
+            handoff.put(queues[i % 2], TokensDelta(0, str(i), ()))
+
+    async def receive(count: int) -> list[list[str]]:
+        return [[(await q.get()).text for _ in range(count)] for q in queues]
+
+    try:
+        for first in (0, 100):
+            producer = threading.Thread(target=burst, args=(first,))
+            producer.start()
+            producer.join()  # the loop is not running: every event waits for one wake-up
+            got = loop.run_until_complete(receive(50))
+            assert got == [
+                [str(i) for i in range(first, first + 100, 2)],
+                [str(i) for i in range(first + 1, first + 100, 2)],
+            ]
+        assert wake_ups == 2
+    finally:
+        loop.close()
