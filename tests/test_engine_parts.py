@@ -278,7 +278,7 @@ def test_the_per_token_chunk_is_exactly_what_the_models_send(top, explain):
     assert ("explain" in body["choices"][0]) == bool(explain)
 
 
-def test_events_from_the_model_thread_share_one_wake_up_and_keep_their_order():
+def test_events_from_the_model_thread_wait_for_a_flush_and_keep_their_order():
     loop = asyncio.new_event_loop()
     wake_ups = 0
     call_soon_threadsafe = loop.call_soon_threadsafe
@@ -292,23 +292,32 @@ def test_events_from_the_model_thread_share_one_wake_up_and_keep_their_order():
     handoff = _Handoff(loop)
     queues: list[asyncio.Queue] = [asyncio.Queue(), asyncio.Queue()]
 
-    def burst(first: int) -> None:  # a decode group's events, on another thread
+    def group(first: int) -> None:  # a decode group's events, on the model thread
         for i in range(first, first + 100):
             handoff.put(queues[i % 2], TokensDelta(0, str(i), ()))
+        handoff.flush()
+        handoff.flush()  # the loop has not woken yet: nothing more to send
 
     async def receive(count: int) -> list[list[str]]:
         return [[(await q.get()).text for _ in range(count)] for q in queues]
 
     try:
         for first in (0, 100):
-            producer = threading.Thread(target=burst, args=(first,))
+            producer = threading.Thread(target=group, args=(first,))
             producer.start()
-            producer.join()  # the loop is not running: every event waits for one wake-up
+            producer.join()
+            assert wake_ups == 1 + first // 100  # one wake-up for the whole group
             got = loop.run_until_complete(receive(50))
             assert got == [
                 [str(i) for i in range(first, first + 100, 2)],
                 [str(i) for i in range(first + 1, first + 100, 2)],
             ]
-        assert wake_ups == 2
+        handoff.put(queues[0], TokensDelta(0, "late", ()))
+        assert wake_ups == 2 and queues[0].empty()  # nothing moves before a flush
     finally:
         loop.close()
+    # A closed loop: its events are dropped, and the model thread goes on.
+    for text in ("late", "later"):
+        handoff.put(queues[0], TokensDelta(0, text, ()))
+        handoff.flush()
+        assert not handoff._pending

@@ -24,7 +24,8 @@ learners' requests; a prompt is always evaluated in the same chunks. With the
 per-request seeded generator, the same request gives the same bytes.
 
 Jobs talk to their HTTP handler through `emit` callbacks (called on this
-thread) and a `cancel()` flag (set from any thread).
+thread; the handler may hold events until the next `flush`) and a `cancel()`
+flag (set from any thread).
 """
 
 from __future__ import annotations
@@ -140,8 +141,12 @@ class Scheduler:
         matcher_factory: Callable[[str], Any] | None = None,
         screen_factory: Callable[[], Screen] | None = None,
         costs: DecodeCosts | None = None,
+        flush: Callable[[], None] = lambda: None,
     ):
         self.model = model
+        # Called after each decode group, prompt chunk and engine step: jobs' `emit`
+        # may hold their events until then.
+        self._flush = flush
         self.costs: DecodeCosts  # measured on the model thread (`_start_thread`)
         self._matcher_factory = matcher_factory
         self._screen_factory = screen_factory
@@ -260,6 +265,7 @@ class Scheduler:
             except Exception as exc:  # fail every running job, keep serving
                 log.exception("engine step failed")
                 self._fail_all(f"the engine failed: {exc}")
+            self._flush()
             self._count(busy_seconds=time.perf_counter() - started)
 
     def _admissible(self) -> bool:
@@ -363,6 +369,7 @@ class Scheduler:
                 c.decoded_in = self._round_no
                 self._sample(job, c, self.model.logits(i))
             retired = [self._retire_if_done(j) for j in {id(j): j for j, _ in group}.values()]
+            self._flush()
             if any(retired):  # only a release opens a gap
                 self._compact()
             if self._waiting or self._prefilling:
@@ -410,6 +417,7 @@ class Scheduler:
         deadline = time.perf_counter() + budget
         while self._prefilling:
             self._prefill_chunk(min(self._prefilling, key=_tokens_left))
+            self._flush()  # first tokens
             if time.perf_counter() >= deadline:
                 return
 

@@ -88,12 +88,18 @@ class Engine:
             model.vocab_handle, model.n_vocab, model.end_of_generation_tokens()
         )
         score = offensive_score() if content_filter else None
+        # Per event loop that runs requests (the server has one; tests may have several).
+        self._handoffs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Handoff] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._handoffs_lock = threading.Lock()
         self.scheduler = Scheduler(
             model,
             max_waiting=max_waiting,
             max_n=max_n,
             matcher_factory=self.constrainer.matcher,
             screen_factory=(lambda: ContentScreen(score)) if score else None,
+            flush=self._flush_events,
         )
         self.template = model.chat_template()
         # The primer by default (see __main__'s --primer); a model with its own
@@ -108,9 +114,6 @@ class Engine:
         ).hexdigest()
         self.system_fingerprint = f"fp_{digest[:12]}"
         self.context_limit = min(CONTEXT_LIMIT, model.n_ctx_seq, model.n_ctx_train or CONTEXT_LIMIT)
-        self._handoffs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Handoff] = (
-            weakref.WeakKeyDictionary()
-        )
 
     def close(self) -> None:
         self.scheduler.close()
@@ -214,9 +217,18 @@ class Engine:
 
     # ------------------------------------------------------------ running
 
+    def _flush_events(self) -> None:  # called on the scheduler's thread
+        with self._handoffs_lock:
+            handoffs = list(self._handoffs.values())
+        for handoff in handoffs:
+            handoff.flush()
+
     async def _events(self, spec: JobSpec) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
-        handoff = self._handoffs.setdefault(loop, _Handoff(loop))
+        with self._handoffs_lock:
+            handoff = self._handoffs.get(loop)
+            if handoff is None:
+                handoff = self._handoffs[loop] = _Handoff(loop)
         queue: asyncio.Queue[Event] = asyncio.Queue()
 
         def emit(event: Event) -> None:  # called on the scheduler's thread
@@ -405,28 +417,41 @@ async def _chain(first: list[Event], rest: AsyncIterator[Event]) -> AsyncIterato
 
 
 class _Handoff:
-    """Passes events from the model thread to the queues of one event loop.
+    """Passes events from the model thread to the queues of one event loop, a group at a time.
 
-    Each `call_soon_threadsafe` writes to the loop's wake-up pipe: a system
-    call per token on the model thread, about 2% of its time under a class's
-    load (py-spy). Events that come before the loop has run the last wake-up
-    ride along with it, in order.
+    Each `call_soon_threadsafe` writes to the loop's wake-up pipe: woken once
+    per token, the loop cost the model thread about 2% of its time under a
+    class's load (py-spy), in system calls and in passing the GIL back and
+    forth. So `put` only collects, and the scheduler calls `flush` once per
+    decode group or prompt chunk: the loop wakes once for all of them, and
+    gets them in order.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._lock = threading.Lock()
         self._pending: list[tuple[asyncio.Queue[Event], Event]] = []
+        self._woken = False  # a wake-up is on its way
 
     def put(self, queue: asyncio.Queue[Event], event: Event) -> None:
         with self._lock:
             self._pending.append((queue, event))
-            if len(self._pending) > 1:  # a wake-up is on its way
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._pending or self._woken:
                 return
-        self._loop.call_soon_threadsafe(self._deliver)
+            self._woken = True
+        try:
+            self._loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:  # the loop is closed: nobody is left to read these
+            with self._lock:
+                self._pending = []
+                self._woken = False
 
     def _deliver(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
+            self._woken = False
         for queue, event in pending:
             queue.put_nowait(event)
