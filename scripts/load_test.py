@@ -6,7 +6,10 @@
 First it measures the ceiling, in this process and with the engine's own
 settings: llama.cpp's batched decode of the learners' prompt, 1 to 7 rows per
 call (the engine's determinism rule), no sampling, no HTTP; the best rows per
-second is the ceiling. Then it starts the embedded engine (through the app's
+second is the ceiling. It measures it again right after the load, and the
+ratios are to the mean of the two (the machine's speed drifts during a run,
+and a ceiling measured only before the load would credit or blame the engine
+for the drift). Then it starts the embedded engine (through the app's
 own launcher) and the app, and `--learners` learners press Run, each at a
 random moment within `--spread` seconds (`--burst`: within one second). Each
 runs a two-variant streamed comparison (temperature 0.3 vs 1.2, one seed,
@@ -121,6 +124,16 @@ def measure_ceiling(prompt_text: str, tokens: int) -> tuple[float, dict[int, flo
         return max(rates.values()), rates
     finally:
         model.close()
+
+
+def print_ceiling(when: str, prompt_text: str, tokens: int) -> float:
+    ceiling, rates = measure_ceiling(prompt_text, tokens)
+    print(
+        f"ceiling {when} (llama.cpp batched decode, the engine's settings): "
+        + ", ".join(f"{k} rows {v:.0f}" for k, v in rates.items())
+        + f" tokens/s; best {ceiling:.1f} tokens/s"
+    )
+    return ceiling
 
 
 def rss_mb(pid: int) -> float:
@@ -277,12 +290,7 @@ def main() -> int:
     args = ap.parse_args()
     spread = 1.0 if args.burst else args.spread
 
-    ceiling, rates = measure_ceiling(message(0, args.distinct_prompts), args.tokens)
-    print(
-        "ceiling (llama.cpp batched decode, the engine's settings): "
-        + ", ".join(f"{k} rows {v:.0f}" for k, v in rates.items())
-        + f" tokens/s; best {ceiling:.1f} tokens/s"
-    )
+    before = print_ceiling("before the load", message(0, args.distinct_prompts), args.tokens)
 
     state = tempfile.mkdtemp(prefix="explorer-load-")
     os.environ["EXPLORER_STATE_DIR"] = state
@@ -381,6 +389,11 @@ def main() -> int:
         cpu1 = cpu_seconds(engine.pid), cpu_seconds(app.pid), sum(os.times()[:2])
         work = {k: v - work0[k] for k, v in engine_work(engine.base_url).items()}
         stop.set()
+        # The machine's speed drifts during a run: the ratios are to the mean of the
+        # ceilings measured just before and just after the load.
+        after = print_ceiling("after the load", message(0, args.distinct_prompts), args.tokens)
+        ceiling = (before + after) / 2
+        print(f"ceiling: {ceiling:.1f} tokens/s, the mean of before and after")
 
         failures = [r["error"] for r in results if r.get("error")]
         failures += [e for r in results for e in r.get("errors", [])]

@@ -39,7 +39,11 @@ def test_load_script_small_run_has_no_failures_and_stores_every_run() -> None:
     assert retries > 0, out  # the waiting line of 1 did turn learners away
     # the engine's memory budget, as it printed it at start-up
     assert re.search(r"engine memory: \d+ sequences .* KV cache and buffers \d+ MB", out), out
-    assert re.search(r"ceiling \(llama.cpp batched decode, .*best [\d.]+ tokens/s", out), out
+    for when in ("before", "after"):
+        assert re.search(
+            rf"ceiling {when} the load \(llama.cpp batched decode, .*best [\d.]+ tokens/s", out
+        ), out
+    assert re.search(r"ceiling: [\d.]+ tokens/s, the mean of before and after", out), out
     assert re.search(
         r"time to first token per learner \(both variants\): p50 [\d.]+ s, p95 [\d.]+ s", out
     )
