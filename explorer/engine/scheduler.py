@@ -1,17 +1,18 @@
 """Runs every active sequence on one llama.cpp context, a token at a time, fairly.
 
-One thread owns the model. Each round advances every decoding sequence by one
-token, in groups of 1..7 rows of consecutive sequences (one forward pass
-each, see `_due`) whose sizes come from costs measured on this machine
-(`decode_costs.py`); when answers end, the highest decoding ones move down into
-the sequences they freed (`_compact`). Between two groups, waiting prompts are
-evaluated one fixed chunk at a time, for up to `PREFILL_SHARE` times the
-group's own time: a class that presses Run together gets first tokens within
-a few groups, while the learners already answering keep streaming. The prompt
-with the fewest tokens left goes first, so a long prompt or an n=8 request
-does not hold up a short one behind it; jobs are admitted in arrival order.
-A choice that has shown no text yet goes first in every group until it does
-(`CATCH_UP_TOKENS`), so its learner sees words within a few groups.
+One thread owns the model and does all its computing (`_start_thread`). Each
+round advances every decoding sequence by one token, in groups of 1..7 rows of
+consecutive sequences (one forward pass each, see `_due`) whose sizes come from
+costs measured on this machine (`decode_costs.py`); when answers end, the
+highest decoding ones move down into the sequences they freed (`_compact`).
+Between two groups, waiting prompts are evaluated one fixed chunk at a time,
+for up to `PREFILL_SHARE` times the group's own time: a class that presses Run
+together gets first tokens within a few groups, while the learners already
+answering keep streaming. The prompt with the fewest tokens left goes first, so
+a long prompt or an n=8 request does not hold up a short one behind it; jobs
+are admitted in arrival order. A choice that has shown no text yet goes first
+in every group until it does (`CATCH_UP_TOKENS`), so its learner sees words
+within a few groups.
 
 With `--prompt-cache`, a prompt admitted on a quiet engine starts from the
 longest prefix the cache holds (`prompt_cache.py`, `_quiet`); a prompt's
