@@ -279,42 +279,47 @@ def test_the_per_token_chunk_is_exactly_what_the_models_send(top, explain):
 
 
 def test_events_from_the_model_thread_wait_for_a_flush_and_keep_their_order():
+    # The event loop runs on a thread of its own, as the server's does.
     loop = asyncio.new_event_loop()
     wake_ups = 0
     call_soon_threadsafe = loop.call_soon_threadsafe
 
-    def counted(*args: Any) -> Any:
+    def counted(callback: Any, *args: Any) -> Any:
         nonlocal wake_ups
-        wake_ups += 1
-        return call_soon_threadsafe(*args)
+        wake_ups += callback == handoff._deliver  # not the test's own calls
+        return call_soon_threadsafe(callback, *args)
 
     loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
     handoff = _Handoff(loop)
     queues: list[asyncio.Queue] = [asyncio.Queue(), asyncio.Queue()]
 
-    def group(first: int) -> None:  # a decode group's events, on the model thread
-        for i in range(first, first + 100):
-            handoff.put(queues[i % 2], TokensDelta(0, str(i), ()))
-        handoff.flush()
-        handoff.flush()  # the loop has not woken yet: nothing more to send
-
     async def receive(count: int) -> list[list[str]]:
         return [[(await q.get()).text for _ in range(count)] for q in queues]
 
+    def on_loop(count: int) -> list[list[str]]:
+        return asyncio.run_coroutine_threadsafe(receive(count), loop).result(timeout=10)
+
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
     try:
-        for first in (0, 100):
-            producer = threading.Thread(target=group, args=(first,))
-            producer.start()
-            producer.join()
-            assert wake_ups == 1 + first // 100  # one wake-up for the whole group
-            got = loop.run_until_complete(receive(50))
-            assert got == [
-                [str(i) for i in range(first, first + 100, 2)],
-                [str(i) for i in range(first + 1, first + 100, 2)],
+        for group in range(2):  # a decode group's events, on the model thread (here)
+            for i in range(100 * group, 100 * group + 100):
+                handoff.put(queues[i % 2], TokensDelta(0, str(i), ()))
+            handoff.flush()
+            handoff.flush()  # nothing new since: no second wake-up
+            assert on_loop(50) == [
+                [str(i) for i in range(100 * group, 100 * group + 100, 2)],
+                [str(i) for i in range(100 * group + 1, 100 * group + 100, 2)],
             ]
-        handoff.put(queues[0], TokensDelta(0, "late", ()))
+            assert wake_ups == group + 1  # one wake-up for the whole group
+        handoff.put(queues[0], TokensDelta(0, "held", ()))
+        on_loop(0)  # the loop ran: a wake-up sent before would have delivered it
         assert wake_ups == 2 and queues[0].empty()  # nothing moves before a flush
+        handoff.flush()
+        assert on_loop(0) == [[], []] and queues[0].get_nowait().text == "held"
     finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(timeout=10)
         loop.close()
     # A closed loop: its events are dropped, and the model thread goes on.
     for text in ("late", "later"):
