@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -326,3 +328,18 @@ def test_events_from_the_model_thread_wait_for_a_flush_and_keep_their_order():
         handoff.put(queues[0], TokensDelta(0, text, ()))
         handoff.flush()
         assert not handoff._pending
+
+
+def test_a_handoff_does_not_keep_its_event_loop_alive():
+    # The engine keys its handoffs by loop in a WeakKeyDictionary: a handoff that
+    # held its loop would keep every loop that ever ran a request.
+    loop = asyncio.new_event_loop()
+    handoff = _Handoff(loop)
+    handoff.put(asyncio.Queue(), TokensDelta(0, "nobody reads this", ()))
+    gone = weakref.ref(loop)
+    loop.close()
+    del loop
+    gc.collect()
+    assert gone() is None
+    handoff.flush()  # the loop is gone: its events are dropped
+    assert not handoff._pending

@@ -428,7 +428,8 @@ class _Handoff:
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        # Weak: the engine keys its handoffs by loop in a WeakKeyDictionary.
+        self._loop = weakref.ref(loop)
         self._lock = threading.Lock()
         self._pending: list[tuple[asyncio.Queue[Event], Event]] = []
         self._woken = False  # a wake-up is on its way
@@ -442,9 +443,12 @@ class _Handoff:
             if not self._pending or self._woken:
                 return
             self._woken = True
+        loop = self._loop()
         try:
-            self._loop.call_soon_threadsafe(self._deliver)
-        except RuntimeError:  # the loop is closed: nobody is left to read these
+            if loop is None:
+                raise RuntimeError("the event loop is gone")
+            loop.call_soon_threadsafe(self._deliver)
+        except RuntimeError:  # the loop is closed or gone: nobody is left to read these
             with self._lock:
                 self._pending = []
                 self._woken = False
