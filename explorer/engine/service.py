@@ -444,14 +444,15 @@ class _Handoff:
                 return
             self._woken = True
         loop = self._loop()
-        try:
-            if loop is None:
-                raise RuntimeError("the event loop is gone")
-            loop.call_soon_threadsafe(self._deliver)
-        except RuntimeError:  # the loop is closed or gone: nobody is left to read these
-            with self._lock:
-                self._pending = []
-                self._woken = False
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._deliver)
+                return
+            except RuntimeError:  # the loop is closed
+                pass
+        with self._lock:  # the loop is closed or gone: nobody is left to read these
+            self._pending = []
+            self._woken = False
 
     def _deliver(self) -> None:
         with self._lock:
